@@ -1,0 +1,169 @@
+// The embedded engine. SQLite allows one writer at a time, so every write transaction goes through a
+// single connection in turn (queued without blocking threads), while reads use a small pool of
+// connections that WAL lets run beside the writer. All SQLite calls run on a dedicated thread pool.
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SQLiteNIO
+import Synchronization
+
+public final class SQLiteDatabase: Database {
+    public let engine = DatabaseEngine.sqlite
+    public let path: String
+    public var displayName: String { "sqlite:\(path)" }
+
+    private let threadPool: NIOThreadPool
+    private let writer: SQLiteConnection
+    private let readers: [SQLiteConnection]
+    private let writerLock = AsyncSemaphore(value: 1)
+    private let readerPermits: AsyncSemaphore
+    private let freeReaders: Mutex<[Int]>
+    private let counters = Mutex((inUse: 0, committed: 0, rolledBack: 0, closed: false))
+
+    /// Opens (creating if needed) the database file at `path`.
+    public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteDatabase {
+        let pool = NIOThreadPool(numberOfThreads: readerCount + 1)
+        pool.start()
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        do {
+            let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger, on: loop)
+            // WAL lets readers work beside the writer; FULL makes each commit durable before it is acknowledged.
+            _ = try await writer.query("PRAGMA journal_mode=WAL", [])
+            try await Self.configure(writer)
+            var readers: [SQLiteConnection] = []
+            for _ in 0..<readerCount {
+                let reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger, on: loop)
+                try await Self.configure(reader)
+                readers.append(reader)
+            }
+            return SQLiteDatabase(path: path, threadPool: pool, writer: writer, readers: readers)
+        } catch {
+            try? await pool.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func configure(_ connection: SQLiteConnection) async throws {
+        _ = try await connection.query("PRAGMA foreign_keys=ON", [])
+        _ = try await connection.query("PRAGMA busy_timeout=10000", [])
+        _ = try await connection.query("PRAGMA synchronous=FULL", [])
+    }
+
+    private init(path: String, threadPool: NIOThreadPool, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+        self.path = path
+        self.threadPool = threadPool
+        self.writer = writer
+        self.readers = readers
+        self.readerPermits = AsyncSemaphore(value: readers.count)
+        self.freeReaders = Mutex(Array(readers.indices))
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        try ensureOpen()
+        await readerPermits.wait()
+        let index = freeReaders.withLock { $0.removeLast() }
+        counters.withLock { $0.inUse += 1 }
+        defer {
+            counters.withLock { $0.inUse -= 1 }
+            freeReaders.withLock { $0.append(index) }
+            readerPermits.signal()
+        }
+        return try await body(SQLiteSQLConnection(connection: readers[index]))
+    }
+
+    public func write<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        try ensureOpen()
+        await writerLock.wait()
+        counters.withLock { $0.inUse += 1 }
+        defer {
+            counters.withLock { $0.inUse -= 1 }
+            writerLock.signal()
+        }
+        let connection = SQLiteSQLConnection(connection: writer)
+        _ = try await writer.query("BEGIN IMMEDIATE", [])
+        do {
+            let result = try await body(connection)
+            _ = try await writer.query("COMMIT", [])
+            counters.withLock { $0.committed += 1 }
+            return result
+        } catch {
+            _ = try? await writer.query("ROLLBACK", [])
+            counters.withLock { $0.rolledBack += 1 }
+            throw error
+        }
+    }
+
+    public func statistics() -> PoolStatistics {
+        let c = counters.withLock { $0 }
+        return PoolStatistics(
+            engine: .sqlite, maximumConnections: readers.count + 1, connectionsInUse: c.inUse,
+            waiting: writerLock.waiting + readerPermits.waiting,
+            transactionsCommitted: c.committed, transactionsRolledBack: c.rolledBack)
+    }
+
+    private func ensureOpen() throws {
+        if counters.withLock({ $0.closed }) { throw StorageError.closed }
+    }
+
+    /// Waits for the running writer to finish, checkpoints the WAL and closes every connection.
+    public func close() async throws {
+        let already = counters.withLock { c -> Bool in
+            defer { c.closed = true }
+            return c.closed
+        }
+        if already { return }
+        await writerLock.wait()
+        for _ in readers { await readerPermits.wait() }
+        _ = try? await writer.query("PRAGMA wal_checkpoint(TRUNCATE)", [])
+        for reader in readers { try? await reader.close() }
+        try? await writer.close()
+        try await threadPool.shutdownGracefully()
+    }
+}
+
+/// Adapts one SQLite connection to the seam, translating placeholders and values.
+struct SQLiteSQLConnection: SQLConnection {
+    let connection: SQLiteConnection
+    var engine: DatabaseEngine { .sqlite }
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        let rows = try await connection.query(Self.translate(sql), binds.map(Self.encode))
+        guard let first = rows.first else { return [] }
+        let names = first.columns.map(\.name)
+        return rows.map { row in SQLRow(columns: names, values: row.columns.map { Self.decode($0.data) }) }
+    }
+
+    static func encode(_ value: SQLValue) -> SQLiteData {
+        switch value {
+        case .null: return .null
+        case .int(let i): return .integer(SQLiteInt64(i))
+        case .double(let d): return .float(d)
+        case .text(let s): return .text(s)
+        case .blob(let b): return .blob(ByteBuffer(bytes: b))
+        }
+    }
+
+    static func decode(_ data: SQLiteData) -> SQLValue {
+        switch data {
+        case .null: return .null
+        case .integer(let i): return .int(Int64(i))
+        case .float(let d): return .double(d)
+        case .text(let s): return .text(s)
+        case .blob(var b): return .blob(b.readBytes(length: b.readableBytes) ?? [])
+        }
+    }
+
+    /// Rewrites `$1` placeholders to SQLite's numbered `?1`, leaving quoted text alone.
+    static func translate(_ sql: String) -> String {
+        guard sql.contains("$") else { return sql }
+        var out = ""
+        out.reserveCapacity(sql.utf8.count)
+        var inQuote = false
+        for ch in sql {
+            if ch == "'" { inQuote.toggle() }
+            if ch == "$" && !inQuote { out.append("?") } else { out.append(ch) }
+        }
+        return out
+    }
+}

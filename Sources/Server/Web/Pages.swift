@@ -1,0 +1,79 @@
+// Server-rendered pages: Mustache templates shipped as resources, each page a view model rendered
+// into its template and then into the shared layout. Pages work without JavaScript.
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Mustache
+import NIOCore
+import Platform
+
+/// What the layout needs around every page.
+struct Chrome {
+    var title: String
+    var signedIn: Bool
+    var userName: String = ""
+    var role: String = ""
+    var orgName: String = ""
+    var isAdmin: Bool = false
+    var csrf: String = ""
+    var nav: String = ""
+}
+
+struct Pages: Sendable {
+    let library: MustacheLibrary
+    static let version = "0.1.0"
+
+    static func load() async throws -> Pages {
+        guard let folder = Bundle.module.resourceURL?.appendingPathComponent("Templates").path else {
+            throw ConfigurationError.invalid(key: "templates", reason: "the Templates resource folder is missing from the build")
+        }
+        return Pages(library: try await MustacheLibrary(directory: folder))
+    }
+
+    static let stylesheet: ByteBuffer = {
+        let url = Bundle.module.resourceURL?.appendingPathComponent("Static/app.css")
+        let data = url.flatMap { try? Data(contentsOf: $0) } ?? Data()
+        return ByteBuffer(bytes: data)
+    }()
+
+    func render(_ template: String, _ model: Any, chrome: Chrome, status: HTTPResponse.Status = .ok) -> Response {
+        let body = library.render(model, withTemplate: template) ?? ""
+        let layout: [String: Any] = [
+            "title": chrome.title, "body": body, "signedIn": chrome.signedIn, "userName": chrome.userName,
+            "role": chrome.role, "orgName": chrome.orgName, "isAdmin": chrome.isAdmin, "csrf": chrome.csrf,
+            "version": Self.version,
+            "navHome": chrome.nav == "home", "navTokens": chrome.nav == "tokens", "navOrgs": chrome.nav == "orgs",
+            "navUsers": chrome.nav == "users", "navAllTokens": chrome.nav == "all-tokens", "navAudit": chrome.nav == "audit",
+        ]
+        let html = library.render(layout, withTemplate: "layout") ?? body
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    func errorPage(status: HTTPResponse.Status, message: String, context: AppContext) -> Response {
+        let chrome = Chrome(title: status.reasonPhrase, signedIn: false)
+        return render("error", ["heading": "\(status.code) \(status.reasonPhrase)", "message": message], chrome: chrome, status: status)
+    }
+}
+
+/// A parsed `application/x-www-form-urlencoded` body.
+struct Form {
+    let values: [String: String]
+
+    init(_ buffer: ByteBuffer) {
+        var values: [String: String] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            guard let key = parts.first.map(decode), !key.isEmpty else { continue }
+            values[key] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        self.values = values
+    }
+
+    subscript(_ key: String) -> String? {
+        guard let value = values[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        return value
+    }
+}

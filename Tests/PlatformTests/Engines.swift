@@ -1,0 +1,4 @@
+import Testing
+import TestSupport
+
+extension Engine: CustomTestStringConvertible {}

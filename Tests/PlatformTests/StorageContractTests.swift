@@ -1,0 +1,100 @@
+// The storage contract: the same tests on SQLite and on PostgreSQL (when CI provides one). What
+// they assert is what a user would notice: migrations that leave the schema usable, transactions
+// that leave nothing half-written, values that come back as they went in.
+import Foundation
+import Platform
+import Testing
+import TestSupport
+
+@Suite("Storage contract")
+struct StorageContractTests {
+    @Test("migrations apply once and report the latest version", arguments: Engine.available)
+    func migrations(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrate: false) { test in
+            let migrator = Migrator()
+            #expect(try await migrator.currentVersion(test.db) == 0)
+            let first = try await migrator.migrate(test.db)
+            #expect(first == migrator.migrations.map(\.version))
+            #expect(try await migrator.migrate(test.db).isEmpty)
+            #expect(try await migrator.currentVersion(test.db) == migrator.latestVersion)
+            try await migrator.checkCurrent(test.db)
+        }
+    }
+
+    @Test("concurrent migrators apply each migration exactly once", arguments: Engine.available)
+    func concurrentMigrations(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrate: false) { test in
+            let results = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for _ in 0..<4 { group.addTask { try await Migrator().migrate(test.db) } }
+                return try await group.reduce(into: [Int]()) { $0 += $1 }
+            }
+            #expect(results.sorted() == Migrator().migrations.map(\.version))
+        }
+    }
+
+    @Test("a database newer than the binary is refused", arguments: Engine.available)
+    func newerSchemaRefused(engine: Engine) async throws {
+        try await TestDatabases.with(engine) { test in
+            try await test.db.write { conn in
+                try await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)")
+            }
+            await #expect(throws: StorageError.self) { try await Migrator().checkCurrent(test.db) }
+        }
+    }
+
+    @Test("values round-trip through both engines", arguments: Engine.available)
+    func roundTrip(engine: Engine) async throws {
+        try await TestDatabases.with(engine) { test in
+            try await test.db.write { conn in
+                try await conn.execute("CREATE TABLE rt (k TEXT PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, t TEXT, b \(conn.engine == .postgres ? "BYTEA" : "BLOB"))")
+                try await conn.execute(
+                    "INSERT INTO rt (k, i, d, t, b) VALUES ($1, $2, $3, $4, $5)",
+                    [.text("a"), .int(Int64.max), .double(1.5e25), .text("ünïcödé 'quoted' $1"), .blob([0, 1, 255])])
+                try await conn.execute("INSERT INTO rt (k, i, d, t, b) VALUES ($1, $2, $3, $4, $5)", [.text("n"), .null, .null, .null, .null])
+            }
+            let rows = try await test.db.read { try await $0.query("SELECT k, i, d, t, b FROM rt ORDER BY k") }
+            #expect(rows.count == 2)
+            #expect(try rows[0].int("i") == Int64.max)
+            #expect(try rows[0].double("d") == 1.5e25)
+            #expect(try rows[0].string("t") == "ünïcödé 'quoted' $1")
+            #expect(try rows[0].bytes("b") == [0, 1, 255])
+            #expect(rows[1]["i"] == .null && rows[1]["t"] == .null && rows[1]["b"] == .null)
+        }
+    }
+
+    @Test("a failed write transaction leaves nothing behind", arguments: Engine.available)
+    func rollback(engine: Engine) async throws {
+        try await TestDatabases.with(engine) { test in
+            struct Boom: Error {}
+            let before = try await AuditLog.head(test.db)
+            await #expect(throws: Boom.self) {
+                try await test.db.write { conn in
+                    try await conn.execute(
+                        "INSERT INTO organisations (id, name, kind, created_at) VALUES ('x', 'Half', 'defender', 0)")
+                    try await AuditLog.append(AuditEvent(actor: "t", action: "org.create", target: "org:x"), at: Date(), on: conn)
+                    throw Boom()
+                }
+            }
+            #expect(try await Directory(db: test.db).organisation(id: "x") == nil)
+            let after = try await AuditLog.head(test.db)
+            #expect(after.seq == before.seq && after.hash == before.hash)
+        }
+    }
+
+    @Test("the schema rejects records that break its invariants", arguments: Engine.available)
+    func constraints(engine: Engine) async throws {
+        try await TestDatabases.with(engine) { test in
+            await #expect(throws: (any Error).self) {
+                try await test.db.write { conn in
+                    try await conn.execute("INSERT INTO organisations (id, name, kind, created_at) VALUES ('o', 'O', 'pirate', 0)")
+                }
+            }
+            await #expect(throws: (any Error).self) {
+                try await test.db.write { conn in
+                    try await conn.execute(
+                        "INSERT INTO users (id, name, org_id, role, created_at) VALUES ('u', 'u', 'no-such-org', 'member', 0)")
+                }
+            }
+        }
+    }
+}
