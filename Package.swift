@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "clearinghouse",
             dependencies: [
-                "Platform", "Server",
+                "Platform", "Server", "Frontier", "Vulnerabilities", "Benchmarks", "ThreatSharing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -71,6 +71,15 @@ let package = Package(
             resources: [.copy("Templates"), .copy("Static"), .copy("openapi.json")],
             swiftSettings: strict
         ),
+        // Pure domain modules: rules and types, no HTTP, no SQL, no package dependencies.
+        .target(name: "Frontier", swiftSettings: strict),
+        .target(name: "Benchmarks", swiftSettings: strict),
+        .target(name: "Vulnerabilities", swiftSettings: strict),
+        .target(name: "ThreatSharing", swiftSettings: strict),
+        .testTarget(name: "FrontierTests", dependencies: ["Frontier", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "VulnerabilitiesTests", dependencies: ["Vulnerabilities", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ThreatSharingTests", dependencies: ["ThreatSharing", "TestSupport"], swiftSettings: strict),
         // Real databases for tests: SQLite always, PostgreSQL when CLEARINGHOUSE_TEST_POSTGRES_URL is set.
         .target(
             name: "TestSupport",

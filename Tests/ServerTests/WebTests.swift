@@ -33,6 +33,7 @@ struct WebTests {
 
     func signIn(_ h: Harness, name: String = "admin", password: String) async throws -> (TestResponse, String?) {
         let page = try await h.request(.get, "/login")
+        #expect(!page.text.contains("role=\"alert\""), "a fresh sign-in page shows no error")
         let csrfCookie = try #require(cookie("ch_login_csrf", in: page))
         let token = try #require(hiddenCSRF(page.text))
         #expect(token == csrfCookie.value)

@@ -57,6 +57,7 @@ public protocol Database: Sendable {
 
     func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
     func write<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T
     func statistics() -> PoolStatistics
     func close() async throws

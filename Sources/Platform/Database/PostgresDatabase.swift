@@ -77,6 +77,7 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         let logger = self.logger
         let result: Result<T, any Error> = try await lease { connection in

@@ -72,6 +72,7 @@ public final class SQLiteDatabase: Database {
         return try await body(SQLiteSQLConnection(connection: readers[index]))
     }
 
+    @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try ensureOpen()
         await writerLock.wait()

@@ -37,7 +37,7 @@ struct Pages: Sendable {
     }()
 
     func render(_ template: String, _ model: Any, chrome: Chrome, status: HTTPResponse.Status = .ok) -> Response {
-        let body = library.render(model, withTemplate: template) ?? ""
+        let body = library.render(Self.dropNils(model) ?? [:], withTemplate: template) ?? ""
         let layout: [String: Any] = [
             "title": chrome.title, "body": body, "signedIn": chrome.signedIn, "userName": chrome.userName,
             "role": chrome.role, "orgName": chrome.orgName, "isAdmin": chrome.isAdmin, "csrf": chrome.csrf,
@@ -47,6 +47,23 @@ struct Pages: Sendable {
         ]
         let html = library.render(layout, withTemplate: "layout") ?? body
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// View models are dictionaries that may hold optionals boxed in `Any`; Mustache would print a
+    /// boxed nil as "nil", so absent values are removed before rendering (and sections stay closed).
+    static func dropNils(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return nil }
+            return dropNils(wrapped)
+        }
+        if let dictionary = value as? [String: Any] {
+            return dictionary.compactMapValues { dropNils($0) }
+        }
+        if let array = value as? [[String: Any]] {
+            return array.map { $0.compactMapValues { dropNils($0) } }
+        }
+        return value
     }
 
     func errorPage(status: HTTPResponse.Status, message: String, context: AppContext) -> Response {

@@ -1,0 +1,117 @@
+"""The JSON API as its clients see it: the OpenAPI document validates and matches the routes, and
+fuzzing every operation from that document never produces a server error."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from harness import ARTIFACTS, Server, audit_verify, check
+
+# Bounded so that the fuzz run stays well under three minutes on two cores.
+FUZZ_MAX_EXAMPLES = int(os.environ.get("CLEARINGHOUSE_FUZZ_EXAMPLES", "40"))
+FUZZ_MAX_SECONDS = int(os.environ.get("CLEARINGHOUSE_FUZZ_SECONDS", "150"))
+
+
+def test_openapi_document_is_valid_openapi_3_1_and_matches_routes():
+    server = Server(name="openapi").start()
+    response = requests.get(server.base_url + "/api/v1/openapi.json", timeout=10)
+    check(response.status_code == 200, f"GET /api/v1/openapi.json answered {response.status_code}")
+    check("json" in response.headers.get("content-type", ""),
+          f"openapi.json served as {response.headers.get('content-type')!r}")
+    document = response.json()
+    check(str(document.get("openapi", "")).startswith("3.1"), f"openapi version is {document.get('openapi')!r}, not 3.1.x")
+    try:
+        validate(document)  # picks the 3.1 validator from the `openapi` field
+    except OpenAPIValidationError as error:
+        raise AssertionError(f"openapi-spec-validator: {error.message} at {list(error.absolute_path)}") from None
+
+    # Every documented operation exists on the server: with a valid token it never answers 404 for
+    # a route-level reason or 405 (a path parameter is filled with a value that cannot exist, so a
+    # 404 problem document is fine there).
+    token = server.mint_token()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    missing = []
+    for path, item in document["paths"].items():
+        for method in ("get", "post", "delete", "put", "patch"):
+            if method not in item:
+                continue
+            url = server.base_url + re.sub(r"\{[^}]+\}", "no-such-id", path)
+            body = {} if method in ("post", "put", "patch") else None
+            r = session.request(method.upper(), url, json=body, timeout=10)
+            has_param = "{" in path
+            if r.status_code == 405 or (r.status_code == 404 and not has_param):
+                missing.append(f"{method.upper()} {path} -> {r.status_code}")
+            elif r.status_code == 404 and "problem+json" not in r.headers.get("content-type", ""):
+                missing.append(f"{method.upper()} {path} -> 404 without a problem document (route missing?)")
+            if r.status_code >= 400 and path.startswith("/api/v1/") and not path.endswith("openapi.json"):
+                ctype = r.headers.get("content-type", "")
+                check("application/problem+json" in ctype,
+                      f"{method.upper()} {path} error {r.status_code} answered as {ctype!r}, not problem+json")
+    check(not missing, "documented operations the server does not route: " + "; ".join(missing))
+    return f"{sum(len([m for m in i if m in ('get','post','delete','put','patch')]) for i in document['paths'].values())} operations"
+
+
+def test_fuzzing_from_openapi_finds_no_server_error():
+    schemathesis = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
+    check(os.path.exists(schemathesis), "schemathesis is not installed (pip install schemathesis)")
+    server = Server(name="fuzz").start()
+    token = server.mint_token()
+    report_dir = ARTIFACTS / "schemathesis"
+    shutil.rmtree(report_dir, ignore_errors=True)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        schemathesis, "run", server.base_url + "/api/v1/openapi.json",
+        "--url", server.base_url,
+        "-H", f"Authorization: Bearer {token}",
+        "--checks", "not_a_server_error",
+        "--max-examples", str(FUZZ_MAX_EXAMPLES),
+        "--max-time", str(FUZZ_MAX_SECONDS),
+        "--seed", os.environ.get("CLEARINGHOUSE_FUZZ_SEED", "20260602"),
+        "--phases", "examples,coverage,fuzzing,stateful",
+        "--workers", "2",
+        "--request-timeout", "10",
+        "--suppress-health-check", "all",
+        "--report", "junit,ndjson",
+        "--report-dir", str(report_dir),
+        "--output-sanitize", "true",
+        "--no-color",
+    ]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=FUZZ_MAX_SECONDS + 120,
+                                env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""})
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"schemathesis ran longer than {FUZZ_MAX_SECONDS + 120}s") from None
+    output = result.stdout + result.stderr
+    (report_dir / "schemathesis.log").write_text(output)
+    server_errors = [line for line in server.output.splitlines() if " error " in line or "critical" in line]
+
+    # The server is still up, the token still works, and the audit chain is intact after the storm.
+    alive = requests.get(server.base_url + "/healthz", timeout=5).status_code == 200
+    me = requests.get(server.base_url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    server.stop()
+    server.save_log(report_dir)
+    verify = audit_verify(server.data_dir)
+
+    if result.returncode != 0:
+        tail = "\n".join(output.strip().splitlines()[-60:])
+        print(f"--- schemathesis output (tail; full log in {report_dir}) ---\n{tail}", flush=True)
+        if server_errors:
+            print("--- server log lines at error level ---\n" + "\n".join(server_errors[-20:]), flush=True)
+        summary = [l for l in output.splitlines() if re.search(r"\b(failures?|errors?|5\d\d|Server error)\b", l)]
+        raise AssertionError(f"schemathesis exited {result.returncode}: " + " | ".join(summary[-6:]))
+    check(alive, "server stopped answering /healthz during fuzzing")
+    check(me.status_code == 200, f"admin token no longer works after fuzzing: GET /api/v1/me -> {me.status_code}")
+    check(verify.returncode == 0, f"audit verify after fuzzing: {verify.stdout.strip()} {verify.stderr.strip()}")
+    summary = [l.strip() for l in output.splitlines() if re.search(r"\d+ (passed|test cases generated)", l)]
+    return "; ".join(summary[-2:])[:300] or "schemathesis passed"
