@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Prometheus text exposition of our own request and pool metrics.
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // HTTP client for model endpoints; Hummingbird's test client already brings it into the graph.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(
@@ -62,20 +64,27 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Platform",
+                "Platform", "Frontier", "Vulnerabilities", "ThreatSharing", "Benchmarks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Templates"), .copy("Static"), .copy("openapi.json")],
+            resources: [.copy("Templates"), .copy("Static"), .copy("OpenAPI")],
             swiftSettings: strict
         ),
-        // Pure domain modules: rules and types, no HTTP, no SQL, no package dependencies.
-        .target(name: "Frontier", swiftSettings: strict),
-        .target(name: "Benchmarks", swiftSettings: strict),
-        .target(name: "Vulnerabilities", swiftSettings: strict),
-        .target(name: "ThreatSharing", swiftSettings: strict),
+        // Domain modules: rules, types and their storage (SQL through Platform's seam); no HTTP types.
+        .target(name: "Frontier", dependencies: ["Platform"], swiftSettings: strict),
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Platform",
+                // Model endpoints (OpenAI chat completions, Anthropic Messages); already built for HummingbirdTesting.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict),
+        .target(name: "Vulnerabilities", dependencies: ["Platform"], swiftSettings: strict),
+        .target(name: "ThreatSharing", dependencies: ["Platform"], swiftSettings: strict),
         .testTarget(name: "FrontierTests", dependencies: ["Frontier", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "VulnerabilitiesTests", dependencies: ["Vulnerabilities", "TestSupport"], swiftSettings: strict),

@@ -67,7 +67,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     router.get("/healthz") { _, _ in Response.text("ok\n") }
     router.get("/readyz") { _, _ -> Response in
         do {
-            try await Migrator().checkCurrent(services.db)
+            try await Installation.migrator.checkCurrent(services.db)
             return Response.text("ready\n")
         } catch {
             return Response.text("not ready: \(error)\n", status: .serviceUnavailable)

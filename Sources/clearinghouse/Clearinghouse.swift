@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Platform
+import Server
 
 @main
 struct Clearinghouse: AsyncParsableCommand {
@@ -32,7 +33,7 @@ struct StorageOptions: ParsableArguments {
         let configuration = try resolve()
         let db = try await configuration.open(logger: logger, maximumConnections: 4)
         do {
-            if migrate { try await Migrator().migrate(db) }
+            if migrate { try await Installation.migrator.migrate(db) }
             let result = try await body(db)
             try await db.close()
             return result
@@ -60,7 +61,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
-        let migrator = Migrator()
+        let migrator = Installation.migrator
         let applied = try await storage.withDatabase(logger: commandLogger("clearinghouse.migrate"), migrate: false) { db in
             try await migrator.migrate(db)
         }
@@ -82,7 +83,7 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             let result = try await storage.withDatabase(logger: commandLogger("clearinghouse.audit"), migrate: false) { db in
-                try await Migrator().checkCurrent(db)
+                try await Installation.migrator.checkCurrent(db)
                 return try await AuditLog.verify(db)
             }
             switch result {
@@ -101,7 +102,7 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             let head = try await storage.withDatabase(logger: commandLogger("clearinghouse.audit"), migrate: false) { db in
-                try await Migrator().checkCurrent(db)
+                try await Installation.migrator.checkCurrent(db)
                 return try await AuditLog.head(db)
             }
             print("\(head.seq) \(head.hash)")

@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = try storage.resolve()
         let db = try await configuration.open(logger: logger)
         do {
-            let applied = try await Migrator().migrate(db)
+            let applied = try await Installation.migrator.migrate(db)
             if !applied.isEmpty { logger.info("migrated", metadata: ["versions": "\(applied)"]) }
             let directory = Directory(db: db)
             if let password = try await directory.bootstrapIfEmpty() {

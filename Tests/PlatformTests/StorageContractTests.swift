@@ -11,8 +11,9 @@ struct StorageContractTests {
     @Test("migrations apply once and report the latest version", arguments: Engine.available)
     func migrations(engine: Engine) async throws {
         try await TestDatabases.with(engine, migrate: false) { test in
-            let migrator = Migrator()
+            let migrator = Migrator(Schema.platform)
             #expect(try await migrator.currentVersion(test.db) == 0)
+            await #expect(throws: StorageError.self) { try await migrator.checkCurrent(test.db) }
             let first = try await migrator.migrate(test.db)
             #expect(first == migrator.migrations.map(\.version))
             #expect(try await migrator.migrate(test.db).isEmpty)
@@ -25,10 +26,24 @@ struct StorageContractTests {
     func concurrentMigrations(engine: Engine) async throws {
         try await TestDatabases.with(engine, migrate: false) { test in
             let results = try await withThrowingTaskGroup(of: [Int].self) { group in
-                for _ in 0..<4 { group.addTask { try await Migrator().migrate(test.db) } }
+                for _ in 0..<4 { group.addTask { try await Migrator(Schema.platform).migrate(test.db) } }
                 return try await group.reduce(into: [Int]()) { $0 += $1 }
             }
-            #expect(results.sorted() == Migrator().migrations.map(\.version))
+            #expect(results.sorted() == Migrator(Schema.platform).migrations.map(\.version))
+        }
+    }
+
+    @Test("a migration added later in a lower range is still applied", arguments: Engine.available)
+    func setBasedMigrations(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrate: false) { test in
+            let late = Migration(version: 300, name: "late area", sql: ["CREATE TABLE late_area (id TEXT PRIMARY KEY)"])
+            let early = Migration(version: 150, name: "early area", sql: ["CREATE TABLE early_area (id TEXT PRIMARY KEY)"])
+            #expect(try await Migrator(Schema.platform + [late]).migrate(test.db).last == 300)
+            // A binary that also knows 150 applies it even though 300 is already there.
+            #expect(try await Migrator(Schema.platform + [late, early]).migrate(test.db) == [150])
+            try await Migrator(Schema.platform + [late, early]).checkCurrent(test.db)
+            // A binary that knows neither refuses the database rather than run against it.
+            await #expect(throws: StorageError.self) { try await Migrator(Schema.platform).checkCurrent(test.db) }
         }
     }
 
@@ -38,7 +53,7 @@ struct StorageContractTests {
             try await test.db.write { conn in
                 try await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)")
             }
-            await #expect(throws: StorageError.self) { try await Migrator().checkCurrent(test.db) }
+            await #expect(throws: StorageError.self) { try await Migrator(Schema.platform).checkCurrent(test.db) }
         }
     }
 

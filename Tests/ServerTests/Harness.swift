@@ -22,7 +22,7 @@ struct Harness: Sendable {
     var directory: Directory { services.directory }
 
     static func run(_ engine: Engine = .sqlite, _ body: @Sendable (Harness) async throws -> Void) async throws {
-        let test = try await TestDatabases.make(engine)
+        let test = try await TestDatabases.make(engine, migrations: Installation.migrations)
         var directory = Directory(db: test.db)
         directory.bcryptCost = 4
         let password = try #require(try await directory.bootstrapIfEmpty())

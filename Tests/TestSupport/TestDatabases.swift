@@ -42,9 +42,9 @@ public enum TestDatabases {
     }()
 
     /// A fresh, migrated database on `engine`. Call `close()` when done.
-    public static func make(_ engine: Engine, migrate: Bool = true) async throws -> TestDatabase {
+    public static func make(_ engine: Engine, migrate: Bool = true, migrations: [Migration] = Schema.platform) async throws -> TestDatabase {
         let test = try await makeUnmigrated(engine)
-        if migrate { try await Migrator().migrate(test.db) }
+        if migrate { try await Migrator(migrations).migrate(test.db) }
         return test
     }
 
@@ -74,8 +74,9 @@ public enum TestDatabases {
     }
 
     /// Runs `body` with a fresh database and always closes it.
-    public static func with<T: Sendable>(_ engine: Engine, migrate: Bool = true, _ body: (TestDatabase) async throws -> T) async throws -> T {
-        let test = try await make(engine, migrate: migrate)
+    public static func with<T: Sendable>(_ engine: Engine, migrate: Bool = true, migrations: [Migration] = Schema.platform,
+                                         _ body: (TestDatabase) async throws -> T) async throws -> T {
+        let test = try await make(engine, migrate: migrate, migrations: migrations)
         do {
             let result = try await body(test)
             await test.close()

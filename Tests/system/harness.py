@@ -94,11 +94,12 @@ class Server:
     """One `clearinghouse serve` process on a free port, its output captured line by line."""
 
     def __init__(self, data_dir: str | None = None, database: str | None = None,
-                 env: dict[str, str] | None = None, name: str = "server"):
+                 env: dict[str, str] | None = None, name: str = "server", args: list[str] | None = None):
         require_binary()
         self.data_dir = data_dir or temp_dir()
         self.database = database
         self.name = name
+        self.extra_args = list(args or [])
         self.env = dict(os.environ)
         self.env.pop("CLEARINGHOUSE_DATABASE_URL", None)
         self.env.pop("CLEARINGHOUSE_DATA_DIR", None)
@@ -114,7 +115,11 @@ class Server:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self, timeout: float = 60) -> "Server":
-        args = [BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir]
+        return self.launch().wait_listening(timeout)
+
+    def launch(self) -> "Server":
+        """Starts the process without waiting for it to listen (see wait_listening)."""
+        args = [BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir, *self.extra_args]
         if self.database:
             args += ["--database", self.database]
         self.stdout, self.stderr = [], []
@@ -128,6 +133,9 @@ class Server:
         ]
         for t in self._threads:
             t.start()
+        return self
+
+    def wait_listening(self, timeout: float = 60) -> "Server":
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             m = LISTENING.search(self.output)
@@ -291,6 +299,25 @@ def postgres_schema():
     finally:
         with contextlib.suppress(Exception):
             psql(f"DROP SCHEMA {schema} CASCADE")
+
+
+def web_login(base_url: str, user: str, password: str) -> requests.Session:
+    """Signs in through the web form as a browser would; returns the session holding ch_session."""
+    session = requests.Session()
+    page = session.get(base_url + "/login", timeout=10)
+    check(page.status_code == 200, f"GET /login answered {page.status_code}")
+    csrf = csrf_of(page.text)
+    r = session.post(base_url + "/login", data={"username": user, "password": password, "_csrf": csrf, "next": ""},
+                     allow_redirects=False, timeout=30)
+    check(r.status_code in (302, 303), f"signing in as {user} answered {r.status_code}, not a redirect")
+    check("ch_session" in session.cookies, "signing in set no ch_session cookie")
+    return session
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="_csrf"\s+value="([^"]+)"', html) or re.search(r'value="([^"]+)"\s+name="_csrf"', html)
+    check(m, "the page has no hidden _csrf field")
+    return m.group(1)
 
 
 def audit_verify(data_dir: str, database: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:

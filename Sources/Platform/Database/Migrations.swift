@@ -19,17 +19,21 @@ public struct Migration: Sendable {
     }
 }
 
+/// Applies migrations by set, not by maximum: each area of the product owns a range of version
+/// numbers (platform 1–99, frontier 100–199, vulnerabilities 200–299, threat sharing 300–399,
+/// benchmarks 400–499, defenders and incidents 500–599), and any migration not yet recorded is
+/// applied, in version order.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
 
-    public init(_ migrations: [Migration] = Schema.migrations) {
+    public init(_ migrations: [Migration]) {
         self.migrations = migrations.sorted { $0.version < $1.version }
     }
 
     public var latestVersion: Int { migrations.last?.version ?? 0 }
 
-    /// The schema version the database is at (0 when nothing was ever applied).
-    public func currentVersion(_ db: any Database) async throws -> Int {
+    /// The versions recorded in the database (empty when nothing was ever applied).
+    public func appliedVersions(_ db: any Database) async throws -> Set<Int> {
         try await db.read { conn in
             let exists: Bool
             switch conn.engine {
@@ -40,30 +44,37 @@ public struct Migrator: Sendable {
                 exists = try await conn.scalarInt(
                     "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'") > 0
             }
-            guard exists else { return 0 }
-            return Int(try await conn.scalarInt("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+            guard exists else { return [] }
+            return Set(try await conn.query("SELECT version FROM schema_migrations").map { Int(try $0.int("version")) })
         }
     }
 
-    /// Applies every migration newer than the database, each in its own transaction. Returns the
+    /// The highest version recorded (0 when nothing was ever applied).
+    public func currentVersion(_ db: any Database) async throws -> Int {
+        try await appliedVersions(db).max() ?? 0
+    }
+
+    /// Applies every migration the database lacks, each in its own transaction. Returns the
     /// versions applied.
     @discardableResult
     public func migrate(_ db: any Database, now: Date = Date()) async throws -> [Int] {
-        var applied: [Int] = []
         try await db.write { conn in
             try await conn.execute("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
                 """)
         }
+        try await refuseUnknown(db)
+        var applied: [Int] = []
         for migration in migrations {
             let did = try await db.write { conn -> Bool in
                 if conn.engine == .postgres {
                     // Another process may be migrating: wait for it, then re-check inside the lock.
                     try await conn.execute("SELECT pg_advisory_xact_lock(14409)")
                 }
-                let current = try await conn.scalarInt("SELECT coalesce(max(version), 0) FROM schema_migrations")
-                guard current < Int64(migration.version) else { return false }
+                let done = try await conn.scalarInt(
+                    "SELECT count(*) FROM schema_migrations WHERE version = $1", [.int(Int64(migration.version))])
+                guard done == 0 else { return false }
                 for statement in migration.statements(conn.engine) {
                     try await conn.execute(statement)
                 }
@@ -74,15 +85,23 @@ public struct Migrator: Sendable {
             }
             if did { applied.append(migration.version) }
         }
-        let current = try await currentVersion(db)
-        if current > latestVersion { throw StorageError.unsupportedSchema(found: current, known: latestVersion) }
         return applied
     }
 
-    /// Throws unless the database is at exactly the version this binary expects.
+    /// Throws unless the database holds exactly the migrations this binary knows.
     public func checkCurrent(_ db: any Database) async throws {
-        let current = try await currentVersion(db)
-        if current > latestVersion { throw StorageError.unsupportedSchema(found: current, known: latestVersion) }
-        if current < latestVersion { throw StorageError.notMigrated(current: current, expected: latestVersion) }
+        try await refuseUnknown(db)
+        let applied = try await appliedVersions(db)
+        if let missing = migrations.first(where: { !applied.contains($0.version) }) {
+            throw StorageError.notMigrated(current: applied.max() ?? 0, expected: missing.version)
+        }
+    }
+
+    /// A database migrated by a newer binary is not touched by an older one.
+    private func refuseUnknown(_ db: any Database) async throws {
+        let known = Set(migrations.map(\.version))
+        if let unknown = try await appliedVersions(db).subtracting(known).max() {
+            throw StorageError.unsupportedSchema(found: unknown, known: latestVersion)
+        }
     }
 }

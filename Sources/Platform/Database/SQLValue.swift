@@ -102,9 +102,9 @@ public enum StorageError: Error, CustomStringConvertible {
         case .unexpectedValue(let column, let expected): return "column \(column) did not hold \(expected)"
         case .badURL(let why): return "bad database URL: \(why)"
         case .unsupportedSchema(let found, let known):
-            return "the database schema is at version \(found), newer than this binary knows (\(known)); upgrade clearinghouse"
-        case .notMigrated(let current, let expected):
-            return "the database schema is at version \(current), expected \(expected); run `clearinghouse migrate`"
+            return "the database has migration \(found), which this binary does not know (it knows up to \(known)); upgrade clearinghouse"
+        case .notMigrated(_, let expected):
+            return "the database lacks migration \(expected); run `clearinghouse migrate`"
         case .closed: return "the database is closed"
         case .engine(let message): return message
         }

@@ -4,7 +4,8 @@
 import Foundation
 
 public enum Schema {
-    public static let migrations: [Migration] = [
+    /// The platform's own tables (versions 1–99).
+    public static let platform: [Migration] = [
         Migration(version: 1, name: "identities, sessions, audit log", sql: [
             """
             CREATE TABLE organisations (
