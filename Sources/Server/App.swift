@@ -29,14 +29,17 @@ public struct AppServices: Sendable {
     public let directory: Directory
     public let clock: Clock
     public let configuration: ServerConfiguration
+    /// Seals secrets stored at rest (endpoint credentials, evidence files).
+    public let secrets: SecretBox
     let metrics: AppMetrics
     let pages: Pages
 
-    public init(db: any Database, directory: Directory, clock: Clock, configuration: ServerConfiguration) async throws {
+    public init(db: any Database, directory: Directory, clock: Clock, configuration: ServerConfiguration, secrets: SecretBox) async throws {
         self.db = db
         self.directory = directory
         self.clock = clock
         self.configuration = configuration
+        self.secrets = secrets
         self.metrics = AppMetrics(database: db)
         self.pages = try await Pages.load()
     }

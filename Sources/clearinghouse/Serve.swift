@@ -21,6 +21,8 @@ struct Serve: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
         logger.logLevel = level
         let configuration = try storage.resolve()
+        // Read the key before opening anything, so a missing key fails at start-up, naming it.
+        let secrets = try configuration.secretBox()
         let db = try await configuration.open(logger: logger)
         do {
             let applied = try await Installation.migrator.migrate(db)
@@ -40,7 +42,7 @@ struct Serve: AsyncParsableCommand {
             }
             let services = try await AppServices(
                 db: db, directory: directory, clock: .system,
-                configuration: ServerConfiguration(host: host, port: port, secureCookies: secureCookies))
+                configuration: ServerConfiguration(host: host, port: port, secureCookies: secureCookies), secrets: secrets)
             let app = buildApplication(services, logger: logger) { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
                 say("Clearinghouse listening on http://\(address) (\(db.displayName))")

@@ -151,3 +151,22 @@ struct IdentityTests {
         }
     }
 }
+
+@Suite("Secrets at rest")
+struct SecretBoxTests {
+    @Test("sealed secrets open with the same key only, and tampering is detected")
+    func sealAndOpen() throws {
+        let box = SecretBox.ephemeral()
+        let sealed = try box.seal(Array("endpoint credential".utf8))
+        #expect(!String(decoding: sealed, as: UTF8.self).contains("endpoint credential"))
+        #expect(try box.open(sealed) == Array("endpoint credential".utf8))
+        #expect(throws: (any Error).self) { try SecretBox.ephemeral().open(sealed) }
+        var tampered = sealed
+        tampered[tampered.count / 2] ^= 0x01
+        #expect(throws: (any Error).self) { try box.open(tampered) }
+        let encoded = SecretBox.generateEncodedKey()
+        let a = try SecretBox(encodedKey: encoded), b = try SecretBox(encodedKey: encoded)
+        #expect(try b.open(try a.seal([1, 2, 3])) == [1, 2, 3])
+        #expect(throws: ConfigurationError.self) { try SecretBox(encodedKey: "too short") }
+    }
+}

@@ -29,7 +29,8 @@ struct Harness: Sendable {
         let admin = try #require(try await directory.user(named: "admin"))
         let token = try await directory.createToken(userId: admin.id, label: "test", actor: "test").secret
         let services = try await AppServices(
-            db: test.db, directory: directory, clock: .system, configuration: ServerConfiguration(host: "127.0.0.1", port: 0))
+            db: test.db, directory: directory, clock: .system, configuration: ServerConfiguration(host: "127.0.0.1", port: 0),
+            secrets: .ephemeral())
         var logger = Logger(label: "test.server")
         logger.logLevel = .error
         let app = buildApplication(services, logger: logger)

@@ -75,6 +75,9 @@ public struct SecretBox: Sendable {
         }
     }
 
+    /// A box with a fresh random key (tests; a key that is never stored).
+    public static func ephemeral() -> SecretBox { SecretBox(key: SymmetricKey(size: .bits256)) }
+
     public static func generateEncodedKey() -> String {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
