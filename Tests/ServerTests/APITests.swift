@@ -75,6 +75,25 @@ struct APITests {
         }
     }
 
+    @Test("administrators change roles and disable users; a disabled user's tokens stop working", arguments: Engine.available)
+    func updateUsers(engine: Engine) async throws {
+        try await Harness.run(engine) { h in
+            let (user, token) = try await h.member(org: "Partner Lab", kind: .trustedPartner)
+            let promoted = try await h.request(.patch, "/api/v1/users/\(user.id)", token: h.adminToken, json: #"{"role": "reviewer", "compartments": ["x"]}"#)
+            #expect(promoted.status == .ok)
+            #expect(try promoted.json()["role"] as? String == "reviewer")
+            #expect(try await h.request(.get, "/api/v1/me", token: token).status == .ok)
+            #expect(try await h.request(.patch, "/api/v1/users/\(user.id)", token: h.adminToken, json: #"{"disabled": true}"#).status == .ok)
+            #expect(try await h.request(.get, "/api/v1/me", token: token).status == .unauthorized)
+            // An administrator cannot lock themselves out.
+            let admin = try #require(try await h.directory.user(named: "admin"))
+            #expect(try await h.request(.patch, "/api/v1/users/\(admin.id)", token: h.adminToken, json: #"{"disabled": true}"#).status == .conflict)
+            #expect(try await h.request(.patch, "/api/v1/users/\(user.id)", token: token, json: #"{"disabled": false}"#).status == .unauthorized)
+            let actions = try await AuditLog.list(h.services.db, filter: AuditFilter(target: "user:\(user.id)")).map(\.action)
+            #expect(actions.contains("user.update") && actions.contains("user.disable"))
+        }
+    }
+
     @Test("bad input answers 4xx naming the field, and writes nothing")
     func badInput() async throws {
         try await Harness.run { h in
@@ -161,7 +180,7 @@ struct APITests {
             }
             let served: Set<String> = [
                 "GET /api/v1/me", "GET /api/v1/orgs", "POST /api/v1/orgs", "GET /api/v1/orgs/{id}", "GET /api/v1/users",
-                "POST /api/v1/users", "GET /api/v1/users/{id}", "GET /api/v1/tokens", "POST /api/v1/tokens",
+                "POST /api/v1/users", "GET /api/v1/users/{id}", "PATCH /api/v1/users/{id}", "GET /api/v1/tokens", "POST /api/v1/tokens",
                 "DELETE /api/v1/tokens/{id}", "GET /api/v1/audit", "GET /api/v1/audit/head", "GET /api/v1/audit/verify",
                 "GET /api/v1/openapi.json",
             ]
@@ -171,7 +190,7 @@ struct APITests {
                 let parts = entry.split(separator: " ")
                 let method = HTTPRequest.Method(String(parts[0]))!
                 let uri = String(parts[1]).replacingOccurrences(of: "{id}", with: "00000000-0000-0000-0000-000000000000")
-                let answer = try await h.request(method, uri, token: h.adminToken, json: method == .post ? "{}" : nil)
+                let answer = try await h.request(method, uri, token: h.adminToken, json: method == .post || method == .patch ? "{}" : nil)
                 #expect(answer.status != .methodNotAllowed, "\(entry)")
                 if !uri.contains("0000") { #expect(answer.status != .notFound, "\(entry)") }
             }

@@ -102,6 +102,14 @@ struct WebTests {
             let member = try #require(memberSession)
             #expect(try await h.request(.get, "/admin/users", headers: [.cookie: "ch_session=\(member)"]).status == .notFound)
             #expect(try await h.request(.get, "/tokens", headers: [.cookie: "ch_session=\(member)"]).status == .ok)
+            // A new password from the administrator ends the member's sessions and is shown once.
+            let operatorUser = try #require(try await h.directory.user(named: "operator"))
+            let reset = try await h.request(.post, "/admin/users/\(operatorUser.id)/password", json: form(["_csrf": csrf]), headers: cookieHeader)
+            #expect(reset.status == .ok && reset.text.contains("is shown this once"))
+            #expect(try await h.request(.get, "/tokens", headers: [.cookie: "ch_session=\(member)"]).status != .ok)
+            let disabled = try await h.request(.post, "/admin/users/\(operatorUser.id)/disable", json: form(["_csrf": csrf]), headers: cookieHeader)
+            #expect(disabled.text.contains("Disabled operator."))
+            #expect(try await h.directory.user(named: "operator")?.disabled == true)
             // Audit page lists what happened, newest first.
             let audit = try await h.request(.get, "/admin/audit?action=user.create", headers: cookieHeader)
             #expect(audit.text.contains("user.create"))

@@ -54,13 +54,20 @@ def check(condition, message: str) -> None:
 # Every server and temp folder a test creates is registered here so that the runner can clean up
 # after a failing test too.
 _live_servers: list["Server"] = []
+_test_servers: list["Server"] = []  # every server the current test started, for its logs on failure
 _temp_dirs: list[str] = []
+
+
+def save_logs(folder: Path) -> list[Path]:
+    """Writes the output of every server the current test started (called by the runner on failure)."""
+    return [server.save_log(folder) for server in _test_servers]
 
 
 def cleanup_all() -> None:
     for server in list(_live_servers):
         server.kill()
     _live_servers.clear()
+    _test_servers.clear()
     for d in list(_temp_dirs):
         shutil.rmtree(d, ignore_errors=True)
     _temp_dirs.clear()
@@ -88,6 +95,14 @@ def require_postgres() -> str:
     if not shutil.which("psql"):
         raise TestFailure("psql is not installed but CLEARINGHOUSE_TEST_POSTGRES_URL is set")
     return PG_URL
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGKILL this server if the test runner dies, so none linger."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class Server:
@@ -125,8 +140,10 @@ class Server:
         self.stdout, self.stderr = [], []
         self.base_url, self.password = "", None
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     stdin=subprocess.DEVNULL, env=self.env, text=True, bufsize=1)
+                                     stdin=subprocess.DEVNULL, env=self.env, text=True, bufsize=1,
+                                     preexec_fn=_die_with_parent)
         _live_servers.append(self)
+        _test_servers.append(self)
         self._threads = [
             threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout), daemon=True),
             threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr), daemon=True),

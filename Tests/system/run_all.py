@@ -47,7 +47,8 @@ def one_line(text: str, limit: int = 400) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-k", dest="pattern", help="run only tests whose name contains this")
-    parser.add_argument("-v", dest="verbose", action="store_true", help="print tracebacks of failures")
+    parser.add_argument("-v", dest="verbose", action="store_true",
+                        help="print tracebacks of tests that broke (not of failed checks)")
     args = parser.parse_args()
 
     print(f"binary: {harness.BIN}")
@@ -59,6 +60,7 @@ def main() -> int:
     started_all = time.monotonic()
     for name, fn in discover(args.pattern):
         started = time.monotonic()
+        logs_note = ""
         try:
             note = fn()
             status, reason = "PASS", note or ""
@@ -66,8 +68,14 @@ def main() -> int:
             status, reason = "SKIP", str(skip)
         except Exception as error:  # noqa: BLE001 - any exception is a failure, reported on one line
             status = "FAIL"
-            reason = f"{type(error).__name__}: {error}" if not isinstance(error, AssertionError) else str(error)
-            failures.append((name, traceback.format_exc()))
+            if isinstance(error, AssertionError):
+                reason = str(error)  # a check that failed: the message says what a user would notice
+            else:
+                reason = f"{type(error).__name__}: {error}"  # the test itself broke: keep the traceback
+                failures.append((name, traceback.format_exc()))
+            saved = harness.save_logs(harness.ARTIFACTS / "logs" / name)
+            if saved:
+                logs_note = f" [server logs: {saved[0].parent}]"
         finally:
             harness.cleanup_all()
         elapsed = time.monotonic() - started
@@ -77,7 +85,7 @@ def main() -> int:
             failed += 1
         else:
             skipped += 1
-        print(f"{status} {name} ({elapsed:.1f}s){' - ' + one_line(reason) if reason else ''}", flush=True)
+        print(f"{status} {name} ({elapsed:.1f}s){' - ' + one_line(reason) if reason else ''}{logs_note}", flush=True)
 
     if args.verbose and failures:
         for name, tb in failures:

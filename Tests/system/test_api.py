@@ -3,7 +3,6 @@ fuzzing every operation from that document never produces a server error."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -15,7 +14,7 @@ import requests
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from harness import ARTIFACTS, Server, audit_verify, check
+from harness import ARTIFACTS, Server, _die_with_parent, audit_verify, check
 
 # Bounded so that the fuzz run stays well under three minutes on two cores.
 FUZZ_MAX_EXAMPLES = int(os.environ.get("CLEARINGHOUSE_FUZZ_EXAMPLES", "40"))
@@ -89,6 +88,8 @@ def test_fuzzing_from_openapi_finds_no_server_error():
     ]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=FUZZ_MAX_SECONDS + 120,
+                                preexec_fn=_die_with_parent,
+                                cwd=report_dir,  # its .schemathesis/ cache stays out of the repository
                                 env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""})
     except subprocess.TimeoutExpired:
         raise AssertionError(f"schemathesis ran longer than {FUZZ_MAX_SECONDS + 120}s") from None

@@ -7,7 +7,6 @@ it must lead to a page that loads. Screenshots go to ci-artifacts/screenshots/."
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import urllib.parse
 
@@ -228,7 +227,7 @@ def test_browser_admin_walkthrough():
         for problem in walk.problems:
             print(f"  problem: {problem}", flush=True)
     if walk.problems:
-        raise AssertionError(f"{len(walk.problems)} problems, first: {walk.problems[0]}")
+        raise AssertionError(f"{len(walk.problems)} problem(s), first: {walk.problems[0]}")
     return f"{walk.shots} pages, {walk.checked_links} links checked, axe ({walk.axe_rules} rules applied), screenshots in {SCREENSHOTS}"
 
 

@@ -4,7 +4,6 @@ runs on SQLite, and on PostgreSQL when CLEARINGHOUSE_TEST_POSTGRES_URL is set.""
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 import signal
 import threading

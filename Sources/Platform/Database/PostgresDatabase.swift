@@ -31,6 +31,9 @@ public final class PostgresDatabase: Database {
         let database = PostgresDatabase(
             client: PostgresClient(configuration: configuration, backgroundLogger: logger),
             displayName: parsed.redacted, maximumConnections: maximumConnections, logger: logger)
+        // Let the pool's run loop start before the first lease (PostgresNIO warns otherwise).
+        for _ in 0..<3 { await Task.yield() }
+        try? await Task.sleep(for: .milliseconds(2))
         // Fail at start-up, naming the problem, rather than on the first request.
         do {
             _ = try await database.read { try await $0.query("SELECT 1", []) }

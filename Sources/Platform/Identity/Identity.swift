@@ -174,6 +174,36 @@ public struct Directory: Sendable {
         }
     }
 
+    /// Changes a user's role or compartments; the change is audited with both old and new values.
+    public func update(userId: String, role: Role?, compartments: [String]?, actor: String) async throws -> User {
+        let now = clock.now()
+        return try await db.write { conn in
+            guard let row = try await conn.first("SELECT * FROM users WHERE id = $1", [.text(userId)]) else {
+                throw DomainError.notFound("user")
+            }
+            var user = try Self.user(row)
+            var detail: [String: String] = [:]
+            if let role, role != user.role {
+                detail["role"] = "\(user.role.rawValue) -> \(role.rawValue)"
+                user.role = role
+            }
+            if let compartments {
+                let encoded = LabelColumns.encodeList(compartments)
+                let normalised = LabelColumns.decodeList(encoded)
+                if normalised != user.compartments {
+                    detail["compartments"] = "\(user.compartments.joined(separator: ",")) -> \(normalised.joined(separator: ","))"
+                    user.compartments = normalised
+                }
+            }
+            guard !detail.isEmpty else { return user }
+            try await conn.execute(
+                "UPDATE users SET role = $1, compartments = $2 WHERE id = $3",
+                [.text(user.role.rawValue), .text(LabelColumns.encodeList(user.compartments)), .text(userId)])
+            try await AuditLog.append(AuditEvent(actor: actor, action: "user.update", target: "user:\(userId)", detail: detail), at: now, on: conn)
+            return user
+        }
+    }
+
     public func users(orgId: String? = nil, limit: Int = 100, offset: Int = 0) async throws -> [User] {
         try await db.read { conn in
             if let orgId {

@@ -22,6 +22,7 @@ struct APIController {
         group.get("users", use: listUsers)
         group.post("users", use: createUser)
         group.get("users/:id", use: getUser)
+        group.patch("users/:id", use: updateUser)
         group.get("tokens", use: listTokens)
         group.post("tokens", use: createToken)
         group.delete("tokens/:id", use: revokeToken)
@@ -100,6 +101,25 @@ struct APIController {
         let id = try context.parameters.require("id")
         guard let user = try await directory.user(id: id), reader.isAdmin || user.orgId == reader.orgId else {
             throw DomainError.notFound("user")
+        }
+        return try .json(UserDTO(user))
+    }
+
+    @Sendable func updateUser(_ request: Request, context: AppContext) async throws -> Response {
+        let reader = try context.requireWriter()
+        _ = try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        let input = try await request.decodeInput(UpdateUserInput.self, context: context)
+        guard try await directory.user(id: id) != nil else { throw DomainError.notFound("user") }
+        if id == reader.userId, input.disabled == true || (input.role.map { $0 != .admin } ?? false) {
+            // An administrator locking themselves out leaves nobody to undo it from the web.
+            throw InputError(status: .conflict, field: input.disabled == true ? "$.disabled" : "$.role",
+                             "you cannot disable yourself or remove your own administrator role")
+        }
+        var user = try await directory.update(userId: id, role: input.role, compartments: input.compartments, actor: context.actor)
+        if let disabled = input.disabled, disabled != user.disabled {
+            try await directory.setDisabled(userId: id, disabled: disabled, actor: context.actor)
+            user.disabled = disabled
         }
         return try .json(UserDTO(user))
     }

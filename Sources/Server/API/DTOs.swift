@@ -208,3 +208,10 @@ struct CreateTokenInput: APIInput {
 }
 
 extension TokenScope: Codable {}
+
+struct UpdateUserInput: APIInput {
+    static let fields: Set<String> = ["role", "compartments", "disabled"]
+    var role: Role?
+    var compartments: [String]?
+    var disabled: Bool?
+}

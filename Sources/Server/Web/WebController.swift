@@ -30,6 +30,9 @@ struct WebController {
         router.post("/admin/orgs", use: createOrg)
         router.get("/admin/users", use: users)
         router.post("/admin/users", use: createUser)
+        router.post("/admin/users/:id/disable", use: disableUser)
+        router.post("/admin/users/:id/enable", use: enableUser)
+        router.post("/admin/users/:id/password", use: resetPassword)
         router.get("/admin/tokens", use: allTokens)
         router.get("/admin/audit", use: audit)
     }
@@ -307,9 +310,10 @@ struct WebController {
         let orgNames = Dictionary(uniqueKeysWithValues: allOrgs.map { ($0.id, $0.name) })
         let model: [String: Any] = [
             "users": users.map { u in
-                ["name": u.name, "orgName": orgNames[u.orgId] ?? u.orgId, "role": u.role.rawValue,
+                ["id": u.id, "name": u.name, "orgName": orgNames[u.orgId] ?? u.orgId, "role": u.role.rawValue,
                  "compartments": u.compartments.isEmpty ? "None" : u.compartments.joined(separator: ", "),
-                 "state": u.disabled ? "Disabled" : "Active", "created": u.createdAt.utcDisplay]
+                 "state": u.disabled ? "Disabled" : "Active", "created": u.createdAt.utcDisplay,
+                 "disabled": u.disabled, "isSelf": u.id == context.reader?.userId, "csrf": chrome.csrf] as [String: Any]
             },
             "orgName": orgFilter.flatMap { orgNames[$0] } as Any,
             "orgOptions": allOrgs.map { ["id": $0.id, "name": $0.name, "selected": $0.id == orgFilter] },
@@ -346,6 +350,39 @@ struct WebController {
             default: throw error
             }
         }
+    }
+
+    @Sendable func disableUser(_ request: Request, context: AppContext) async throws -> Response {
+        try await setUserDisabled(request, context: context, disabled: true)
+    }
+
+    @Sendable func enableUser(_ request: Request, context: AppContext) async throws -> Response {
+        try await setUserDisabled(request, context: context, disabled: false)
+    }
+
+    func setUserDisabled(_ request: Request, context: AppContext, disabled: Bool) async throws -> Response {
+        let (reader, _) = try await sessionForm(request, context)
+        guard reader.isAdmin else { throw DomainError.notFound("page") }
+        let id = try context.parameters.require("id")
+        guard let user = try await directory.user(id: id) else { throw DomainError.notFound("user") }
+        if id == reader.userId {
+            return try await renderUsers(request, context: context, notice: nil, generated: nil,
+                                         error: "You cannot disable your own account.", status: .conflict)
+        }
+        try await directory.setDisabled(userId: id, disabled: disabled, actor: context.actor)
+        return try await renderUsers(request, context: context, notice: "\(disabled ? "Disabled" : "Enabled") \(user.name).",
+                                     generated: nil, error: nil)
+    }
+
+    @Sendable func resetPassword(_ request: Request, context: AppContext) async throws -> Response {
+        let (reader, _) = try await sessionForm(request, context)
+        guard reader.isAdmin else { throw DomainError.notFound("page") }
+        let id = try context.parameters.require("id")
+        guard let user = try await directory.user(id: id) else { throw DomainError.notFound("user") }
+        let password = Secrets.generatePassword()
+        try await directory.setPassword(userId: id, password: password, actor: context.actor)
+        return try await renderUsers(request, context: context, notice: "Set a new password for \(user.name); their sessions were ended.",
+                                     generated: (user.name, password), error: nil)
     }
 
     // MARK: Audit
