@@ -9,7 +9,7 @@ import requests
 from harness import Server, audit_verify, check, csrf_of, postgres_schema, require_postgres, secret_key, temp_dir, web_login
 
 
-SIMULTANEOUS_STARTS = 5
+SIMULTANEOUS_STARTS = 10
 
 
 def test_two_servers_starting_together_on_an_empty_postgres_database():

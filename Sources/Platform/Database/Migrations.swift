@@ -59,6 +59,8 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(_ db: any Database, now: Date = Date()) async throws -> [Int] {
         try await db.write { conn in
+            // Two processes starting together would race on CREATE TABLE IF NOT EXISTS on PostgreSQL.
+            if conn.engine == .postgres { try await conn.execute("SELECT pg_advisory_xact_lock(14409)") }
             try await conn.execute("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)

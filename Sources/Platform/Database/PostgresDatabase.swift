@@ -143,7 +143,19 @@ struct PostgresSQLConnection: SQLConnection {
             case .blob(let b): bindings.append(ByteBuffer(bytes: b))
             }
         }
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        do {
+            return try await run(PostgresQuery(unsafeSQL: sql, binds: bindings))
+        } catch let error as PSQLError {
+            // One error vocabulary for both engines; PSQLError's own description hides the server's words.
+            let message = error.serverInfo?[.message] ?? String(reflecting: error)
+            let state = error.serverInfo?[.sqlState] ?? ""
+            if state.hasPrefix("23") { throw StorageError.constraint(message) }
+            throw StorageError.engine("PostgreSQL: \(message)\(state.isEmpty ? "" : " (SQLSTATE \(state))")")
+        }
+    }
+
+    private func run(_ query: PostgresQuery) async throws -> [SQLRow] {
+        let rows = try await connection.query(query, logger: logger)
         var result: [SQLRow] = []
         var names: [String]? = nil
         for try await row in rows {

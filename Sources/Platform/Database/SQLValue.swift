@@ -95,6 +95,8 @@ public enum StorageError: Error, CustomStringConvertible {
     case unsupportedSchema(found: Int, known: Int)
     case notMigrated(current: Int, expected: Int)
     case closed
+    /// A statement broke a schema invariant (UNIQUE, FOREIGN KEY, CHECK, NOT NULL).
+    case constraint(String)
     case engine(String)
 
     public var description: String {
@@ -106,6 +108,7 @@ public enum StorageError: Error, CustomStringConvertible {
         case .notMigrated(_, let expected):
             return "the database lacks migration \(expected); run `clearinghouse migrate`"
         case .closed: return "the database is closed"
+        case .constraint(let message): return "a record breaks a rule of the schema: \(message)"
         case .engine(let message): return message
         }
     }

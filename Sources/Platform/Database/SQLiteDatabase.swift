@@ -129,7 +129,14 @@ struct SQLiteSQLConnection: SQLConnection {
     var engine: DatabaseEngine { .sqlite }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let rows = try await connection.query(Self.translate(sql), binds.map(Self.encode))
+        let rows: [SQLiteRow]
+        do {
+            rows = try await connection.query(Self.translate(sql), binds.map(Self.encode))
+        } catch let error as SQLiteError {
+            // One error vocabulary for both engines, so callers and operators read the same words.
+            if "\(error.reason)".hasPrefix("constraint") { throw StorageError.constraint(error.message) }
+            throw StorageError.engine("SQLite: \(error.message)")
+        }
         guard let first = rows.first else { return [] }
         let names = first.columns.map(\.name)
         return rows.map { row in SQLRow(columns: names, values: row.columns.map { Self.decode($0.data) }) }

@@ -269,9 +269,9 @@ public struct Directory: Sendable {
                 throw DomainError.rateLimited(retryAfterSeconds: Int((start + window - nowUS) / 1_000_000) + 1)
             }
         }
-        let found = try await user(named: name)
-        let hash = try await db.read { conn in
-            try await conn.first("SELECT password_hash FROM users WHERE name = $1", [.text(name)])?.optionalString("password_hash")
+        let (found, hash) = try await db.read { conn -> (User?, String?) in
+            guard let row = try await conn.first("SELECT * FROM users WHERE name = $1", [.text(name)]) else { return (nil, nil) }
+            return (try Self.user(row), row.optionalString("password_hash"))
         }
         // Run bcrypt even for unknown names so timing does not reveal which names exist.
         let ok = try await Secrets.verifyPassword(password, hash: hash ?? Self.dummyHash)

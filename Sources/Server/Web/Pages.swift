@@ -30,11 +30,13 @@ struct Pages: Sendable {
         return Pages(library: try await MustacheLibrary(directory: folder))
     }
 
-    static let stylesheet: ByteBuffer = {
-        let url = Bundle.module.resourceURL?.appendingPathComponent("Static/app.css")
-        let data = url.flatMap { try? Data(contentsOf: $0) } ?? Data()
-        return ByteBuffer(bytes: data)
-    }()
+    static let stylesheet = staticFile("app.css")
+    static let favicon = staticFile("favicon.svg")
+
+    static func staticFile(_ name: String) -> ByteBuffer {
+        let url = Bundle.module.resourceURL?.appendingPathComponent("Static/\(name)")
+        return ByteBuffer(bytes: url.flatMap { try? Data(contentsOf: $0) } ?? Data())
+    }
 
     func render(_ template: String, _ model: Any, chrome: Chrome, status: HTTPResponse.Status = .ok) -> Response {
         let body = library.render(Self.dropNils(model) ?? [:], withTemplate: template) ?? ""

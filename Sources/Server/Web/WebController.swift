@@ -19,6 +19,12 @@ struct WebController {
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                      body: .init(byteBuffer: Pages.stylesheet))
         }
+        for path in ["/static/favicon.svg", "/favicon.ico"] {
+            router.get(RouterPath(path)) { _, _ in
+                Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "public, max-age=86400"],
+                         body: .init(byteBuffer: Pages.favicon))
+            }
+        }
         router.get("/login", use: loginForm)
         router.post("/login", use: login)
         router.post("/logout", use: logout)
@@ -317,7 +323,8 @@ struct WebController {
             },
             "orgName": orgFilter.flatMap { orgNames[$0] } as Any,
             "orgOptions": allOrgs.map { ["id": $0.id, "name": $0.name, "selected": $0.id == orgFilter] },
-            "roles": Role.allCases.map(\.rawValue), "total": total,
+            // Least privilege first, so the form's default is the safest choice.
+            "roles": Role.allCases.reversed().map(\.rawValue), "total": total,
             "pageLabel": Self.pageLabel(offset: offset, count: users.count, total: total) as Any,
             "pager": Self.pager(path: "/admin/users", query: ["org": orgFilter ?? ""], offset: offset, limit: limit, total: total) as Any,
             "csrf": chrome.csrf, "notice": notice as Any, "error": error as Any,
