@@ -63,7 +63,7 @@ public enum TestDatabases {
             try await admin.close()
             let url = base + (base.contains("?") ? "&" : "?") + "search_path=\(schema)"
             let storage = StorageConfiguration(databaseURL: url)
-            let db = try await storage.open(logger: logger, maximumConnections: 8)
+            let db = try await storage.open(logger: logger, maximumConnections: 4)
             return TestDatabase(db: db, storage: storage, cleanup: {
                 if let admin = try? await PostgresDatabase.open(url: base, maximumConnections: 1, logger: logger) {
                     try? await admin.write { try await $0.execute("DROP SCHEMA \(schema) CASCADE") }
