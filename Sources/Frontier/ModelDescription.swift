@@ -1,5 +1,5 @@
-// The model description file `clearinghouse assess FILE` reads (JSON; the CLI converts YAML to the
-// same tree if it supports YAML). It needs `name` and one way of stating training compute:
+// The model description file `clearinghouse assess FILE` reads, in JSON or in the YAML subset
+// `YAMLSubset` reads (both become the same tree). It needs `name` and one way of stating training compute:
 //   - `training_compute_flop` (optional `training_compute_flop_low` / `_high`), or
 //   - `parameters` + `training_tokens` (optional `active_parameters` for mixture-of-experts), or
 //   - `ledger`: [{label?, category, method?, ...fields of the method}]
@@ -49,7 +49,18 @@ public struct ModelDescription: Sendable, Equatable {
     }
 
     public static func parse(json: Data, catalogue: AcceleratorCatalogue, uncertainty: UncertaintyModel = .standard) throws -> ModelDescription {
-        let root = JSONCursor(try JSONValue.parse(json))
+        try parse(tree: try JSONValue.parse(json), catalogue: catalogue, uncertainty: uncertainty)
+    }
+
+    /// Reads a file's bytes as YAML (the subset `YAMLSubset` documents) when `yaml` is true, else as JSON.
+    public static func parse(file: Data, yaml: Bool, catalogue: AcceleratorCatalogue, uncertainty: UncertaintyModel = .standard) throws -> ModelDescription {
+        guard yaml else { return try parse(json: file, catalogue: catalogue, uncertainty: uncertainty) }
+        guard let text = String(data: file, encoding: .utf8) else { throw FrontierError.invalidJSON(reason: "the YAML file is not UTF-8") }
+        return try parse(tree: try YAMLSubset.parse(text), catalogue: catalogue, uncertainty: uncertainty)
+    }
+
+    public static func parse(tree: JSONValue, catalogue: AcceleratorCatalogue, uncertainty: UncertaintyModel = .standard) throws -> ModelDescription {
+        let root = JSONCursor(tree)
         _ = try root.object()
         let name = try root.required("name").nonEmptyString()
 
