@@ -4,6 +4,8 @@
 // Citations and the reading behind each counting rule are in each document's `source`, `notes`
 // and `reason` fields so that they travel with every verdict.
 
+import Foundation
+
 enum BuiltinPolicies {
     static let eo14110 = """
     {
@@ -357,4 +359,16 @@ enum BuiltinPolicies {
     """
 
     static let documents = [eo14110, euaiact, casb53, nyraise, eo14409]
+}
+
+/// The shipped policy documents as text, so an administrator (or a test) can start a new version
+/// from the current one.
+public enum FrontierPolicyDocuments {
+    public static var ids: [String] { (try? PolicySet.builtin().ids) ?? [] }
+
+    /// The shipped document of `id`, or empty data for an unknown id.
+    public static func builtin(id: String) -> Data {
+        let prefix = "\"id\": \"\(id)\""
+        return Data((BuiltinPolicies.documents.first { $0.contains(prefix) } ?? "").utf8)
+    }
 }
