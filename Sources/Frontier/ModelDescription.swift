@@ -217,3 +217,35 @@ public struct ModelDescription: Sendable, Equatable {
         return LedgerItem(label: label, category: category, estimate: estimate)
     }
 }
+
+extension ModelDescription {
+    /// One ledger line item in the model file's `ledger[]` form (the API's ledger body), with
+    /// errors naming paths relative to the item (`$.hours`).
+    public static func parseLedgerItem(json: Data, catalogue: AcceleratorCatalogue) throws -> LedgerItem {
+        let item = try JSONValue.parse(json)
+        guard case .object = item else { throw FrontierError.wrongType(path: "$", expected: "an object, got \(item.typeName)") }
+        do {
+            let model = try parse(tree: .object(["name": .string("item"), "ledger": .array([item])]), catalogue: catalogue)
+            guard let first = model.ledger.items.first else { throw FrontierError.missingField(path: "$") }
+            return first
+        } catch let error as FrontierError {
+            throw error.rebased(from: "$.ledger[0]")
+        }
+    }
+}
+
+extension FrontierError {
+    /// The same error with `prefix` in its path replaced by `$`.
+    func rebased(from prefix: String) -> FrontierError {
+        func fix(_ p: String) -> String { p.hasPrefix(prefix) ? "$" + p.dropFirst(prefix.count) : p }
+        switch self {
+        case .missingField(let p): return .missingField(path: fix(p))
+        case .wrongType(let p, let e): return .wrongType(path: fix(p), expected: e)
+        case .invalidValue(let p, let r): return .invalidValue(path: fix(p), reason: r)
+        case .wrongUnits(let p, let r): return .wrongUnits(path: fix(p), reason: r)
+        case .unknownAccelerator(let p, let n, let k): return .unknownAccelerator(path: fix(p), name: n, known: k)
+        case .unknownPrecision(let p, let pr, let a, let av): return .unknownPrecision(path: fix(p), precision: pr, accelerator: a, available: av)
+        default: return self
+        }
+    }
+}

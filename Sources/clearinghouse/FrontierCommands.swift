@@ -147,3 +147,26 @@ enum CLIInput {
         return first != UInt8(ascii: "{")
     }
 }
+
+struct FrontierCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "frontier", abstract: "Frontier program data on the configured database.", subcommands: [ImportEpoch.self])
+
+    struct ImportEpoch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import-epoch",
+            abstract: "Load Epoch AI's model table (CSV) as reference models; importing the same file again changes nothing.")
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "Epoch's CSV export, e.g. ../shared/data/epoch-ai-models/epoch_notable_ai_models_raw.csv") var csv: String
+
+        func run() async throws {
+            guard let text = try? String(contentsOfFile: csv, encoding: .utf8) else { throw Failure("\(csv): cannot read the file") }
+            let models = try CLIInput.mapping(flags: false) { try EpochImport.parse(csv: text) }
+            let result = try await storage.withDatabase(logger: commandLogger("clearinghouse.frontier")) { db in
+                // The key seals nothing here; the store needs one only for endpoint credentials.
+                try await FrontierStore(db: db, secrets: .ephemeral()).importReferenceModels(models, actor: "cli:import-epoch", at: Date())
+            }
+            print("read \(models.count) models; \(result.added) new; \(result.total) reference models on record")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+// The frontier program's pages: models, a model version (compute interval against every policy's
+// threshold, verdicts with explanations, the ledger with the rule that included or excluded each
+// item, windows with their clocks, inquiries with designations), and the Epoch landscape.
+// Pages read; the developer's actions (release, end, extend, withdraw) are API calls that nothing
+// on these pages can hold back.
+import Foundation
+import Frontier
+import Hummingbird
+import Platform
+
+struct FrontierWebController {
+    let services: AppServices
+    let store: FrontierStore
+    var web: WebController { WebController(services: services) }
+
+    func register(on router: Router<AppContext>) {
+        router.get("/frontier", use: models)
+        router.get("/frontier/models/:id", use: model)
+        router.get("/frontier/versions/:id", use: version)
+        router.get("/frontier/landscape", use: landscape)
+    }
+
+    static let pageSize = 50
+
+    @Sendable func models(_ request: Request, context: AppContext) async throws -> Response {
+        guard let reader = try web.signedIn(request, context) else { return web.redirectToLogin(request) }
+        let offset = try Query(request).int("offset", range: 0...1_000_000) ?? 0
+        let models = try await store.models(reader, limit: Self.pageSize + 1, offset: offset)
+        let rows = models.prefix(Self.pageSize).map { ["id": $0.id, "name": $0.name, "tlp": $0.label.tlp.label, "created": $0.createdAt.utcDisplay] }
+        let model: [String: Any] = [
+            "models": Array(rows), "count": rows.count, "offset": offset,
+            "next": models.count > Self.pageSize ? "/frontier?offset=\(offset + Self.pageSize)" : nil as String? as Any,
+            "previous": offset > 0 ? "/frontier?offset=\(max(0, offset - Self.pageSize))" : nil as String? as Any,
+        ]
+        return services.pages.render("frontier-models", model, chrome: try await web.chrome("Frontier models", nav: "frontier", context: context))
+    }
+
+    @Sendable func model(_ request: Request, context: AppContext) async throws -> Response {
+        guard let reader = try web.signedIn(request, context) else { return web.redirectToLogin(request) }
+        let id = try context.parameters.require("id")
+        let m = try await store.model(reader, id: id)
+        let versions = try await store.versions(reader, modelId: id).map { v -> [String: Any] in
+            ["id": v.id, "version": v.version, "architecture": v.architecture,
+             "status": v.releasedAt.map { "released \($0.utcDisplay)" } ?? "not released",
+             "planned": v.plannedRelease ?? "not stated"]
+        }
+        return services.pages.render("frontier-model", ["name": m.name, "versions": versions, "count": versions.count],
+                                     chrome: try await web.chrome(m.name, nav: "frontier", context: context))
+    }
+
+    @Sendable func version(_ request: Request, context: AppContext) async throws -> Response {
+        guard let reader = try web.signedIn(request, context) else { return web.redirectToLogin(request) }
+        let id = try context.parameters.require("id")
+        let now = services.clock.now()
+        let v = try await store.version(reader, id: id)
+        let ledger = try await store.ledger(reader, versionId: id)
+        let verdicts = try await store.assess(reader, versionId: id, at: now)
+        let windows = try await store.windows(reader, versionId: id)
+        let inquiries = try await store.inquiries(reader, versionId: id)
+        let set = try await store.policySet()
+        let title = "\(v.modelName) \(v.version)"
+        let gross = ledger.isEmpty ? (try await store.description(reader, versionId: id))?.ledger.grossTotal : ComputeLedger(items: ledger.map(\.item)).grossTotal
+        let chart = FrontierViews.intervalChart(name: title, interval: gross, thresholds: FrontierViews.thresholdLines(set, now: now))
+        let verdictRows = verdicts.map { verdict -> [String: Any] in
+            [
+                "policy": verdict.policyID, "version": verdict.policyVersion, "verdict": verdict.verdict.rawValue,
+                "counted": verdict.countedCompute.map { "\(FrontierNumber.scientific($0.central)) (\(FrontierNumber.scientific($0.low)) to \(FrontierNumber.scientific($0.high)))" } ?? "not a compute policy",
+                "explanation": verdict.explanation.split(separator: "\n").map(String.init),
+                "hasItems": !verdict.itemDecisions.isEmpty,
+                "items": verdict.itemDecisions.map { ["label": $0.label, "category": $0.category.rawValue, "counts": $0.counts ? "included" : "excluded", "reason": $0.reason] },
+            ]
+        }
+        let ledgerRows = ledger.map { s -> [String: Any] in
+            let i = s.item.estimate.interval
+            return ["label": s.item.label, "category": s.item.category.rawValue, "method": s.item.estimate.method.rawValue,
+                    "flop": FrontierNumber.scientific(i.central), "low": FrontierNumber.scientific(i.low), "high": FrontierNumber.scientific(i.high),
+                    "basis": s.item.estimate.basis]
+        }
+        let windowRows = windows.map { w -> [String: Any] in
+            ["starts": w.startsAt.utcDisplay, "ends": w.endsAt.utcDisplay, "status": w.status(at: now).rawValue,
+             "clock": FrontierViews.clock(w, now: now), "terms": w.termsVersion,
+             "invitees": w.invitees.map { ["org": $0.orgId, "accepted": $0.acceptedAt.map { "accepted terms \($0.utcDisplay)" } ?? "has not accepted the terms"] }]
+        }
+        let inquiryRows = inquiries.map { q -> [String: Any] in
+            ["question": q.question, "opened": q.openedAt.utcDisplay, "openedBy": q.openedBy,
+             "designations": q.designations.map { ["designation": $0.designation.rawValue, "rationale": $0.rationale, "recorded": $0.recordedAt.utcDisplay, "by": $0.recordedBy, "tlp": $0.label.tlp.label] },
+             "none": q.designations.isEmpty]
+        }
+        let model: [String: Any] = [
+            "title": title, "modelId": v.modelId, "architecture": v.architecture,
+            "parameters": v.totalParameters.map(FrontierNumber.scientific) ?? "not stated",
+            "active": v.activeParameters.map(FrontierNumber.scientific) ?? "not stated",
+            "tokens": v.trainingTokens.map(FrontierNumber.scientific) ?? "not stated",
+            "hardware": v.trainingHardware ?? "not stated", "planned": v.plannedRelease ?? "not stated",
+            "modalities": v.modalities.joined(separator: ", "), "endpoint": v.endpointURL ?? "none",
+            "released": v.releasedAt.map { "Released \($0.utcDisplay)" } ?? "Not released. The developer may release at any time; nothing here needs to happen first.",
+            "chart": chart, "verdicts": verdictRows, "ledger": ledgerRows, "hasLedger": !ledgerRows.isEmpty,
+            "windows": windowRows, "hasWindows": !windowRows.isEmpty, "inquiries": inquiryRows, "hasInquiries": !inquiryRows.isEmpty,
+        ]
+        return services.pages.render("frontier-version", model, chrome: try await web.chrome(title, nav: "frontier", context: context))
+    }
+
+    @Sendable func landscape(_ request: Request, context: AppContext) async throws -> Response {
+        guard try web.signedIn(request, context) != nil else { return web.redirectToLogin(request) }
+        let now = services.clock.now()
+        let points = try await store.referencePoints()
+        let lines = FrontierViews.thresholdLines(try await store.policySet(), now: now)
+        let above = lines.map { t -> [String: Any] in
+            let models = points.filter { $0.trainingComputeFLOP > t.flop }
+            return ["threshold": t.label, "count": models.count,
+                    "names": models.count <= 30 ? models.map(\.name).joined(separator: ", ") : "\(models.count) models"]
+        }
+        let model: [String: Any] = [
+            "chart": FrontierViews.landscapeChart(points: points, thresholds: lines), "count": points.count, "above": above, "empty": points.isEmpty,
+        ]
+        return services.pages.render("frontier-landscape", model, chrome: try await web.chrome("Frontier landscape", nav: "frontier", context: context))
+    }
+}
