@@ -194,9 +194,7 @@ public struct FrontierStore: Sendable {
     }
 
     public func model(_ reader: Reader, id: String) async throws -> ModelRecord {
-        let row = try await db.read { conn in try await conn.first("SELECT * FROM frontier_models WHERE id = $1", [.text(id)]) }
-        guard let row, case let m = try Self.model(row), AccessRule.canRead(reader, m.label) else { throw DomainError.notFound("model") }
-        return m
+        try Self.model(try await visibleRow(reader, table: "frontier_models", id: id, what: "model").row)
     }
 
     public func createVersion(_ reader: Reader, modelId: String, input: VersionInput, at now: Date) async throws -> VersionRecord {
@@ -422,10 +420,7 @@ public struct FrontierStore: Sendable {
     }
 
     public func inquiry(_ reader: Reader, id: String) async throws -> InquiryRecord {
-        let row = try await db.read { conn in try await conn.first("SELECT * FROM frontier_inquiries WHERE id = $1", [.text(id)]) }
-        guard let row else { throw DomainError.notFound("inquiry") }
-        let label = try LabelColumns.decode(row)
-        guard AccessRule.canRead(reader, label) else { throw DomainError.notFound("inquiry") }
+        let (row, label) = try await visibleRow(reader, table: "frontier_inquiries", id: id, what: "inquiry")
         return try await inquiry(row, label: label, reader: reader)
     }
 
@@ -541,10 +536,7 @@ public struct FrontierStore: Sendable {
     }
 
     public func window(_ reader: Reader, id: String) async throws -> WindowRecord {
-        let row = try await db.read { conn in try await conn.first("SELECT * FROM frontier_windows WHERE id = $1", [.text(id)]) }
-        guard let row else { throw DomainError.notFound("access window") }
-        let label = try LabelColumns.decode(row)
-        guard AccessRule.canRead(reader, label) else { throw DomainError.notFound("access window") }
+        let (row, label) = try await visibleRow(reader, table: "frontier_windows", id: id, what: "access window")
         return try await window(row, label: label)
     }
 
@@ -663,6 +655,15 @@ public struct FrontierStore: Sendable {
     }
 
     // MARK: - helpers
+
+    /// A labelled row by id, or notFound alike whether it is missing or not visible to `reader`.
+    private func visibleRow(_ reader: Reader, table: String, id: String, what: String) async throws -> (row: SQLRow, label: AccessLabel) {
+        let row = try await db.read { conn in try await conn.first("SELECT * FROM \(table) WHERE id = $1", [.text(id)]) }
+        guard let row else { throw DomainError.notFound(what) }
+        let label = try LabelColumns.decode(row)
+        guard AccessRule.canRead(reader, label) else { throw DomainError.notFound(what) }
+        return (row, label)
+    }
 
     private func requireDeveloper(_ reader: Reader) throws {
         guard reader.orgKind == .aiDeveloper, reader.mayWrite else {

@@ -157,6 +157,15 @@ struct FrontierAPITests {
             #expect(landscape.status == .ok && landscape.text.contains("No reference models are loaded yet"))
             let list = try await h.request(.get, "/frontier", headers: [.cookie: cookie])
             #expect(list.text.contains("Atlas"))
+            // The developer releases from the page; a post without the session's CSRF token is refused.
+            let formHeaders: HTTPFields = [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"]
+            let forged = try await h.request(.post, "/frontier/versions/\(vid)/release", json: "_csrf=guess", headers: formHeaders)
+            #expect(forged.status == .forbidden)
+            let csrf = try #require(WebTests().hiddenCSRF(page.text))
+            let released = try await h.request(.post, "/frontier/versions/\(vid)/release", json: "_csrf=\(csrf)", headers: formHeaders)
+            #expect(released.status == .seeOther)
+            let after = try await h.request(.get, "/frontier/versions/\(vid)", headers: [.cookie: cookie])
+            #expect(after.text.contains("Released ") && !after.text.contains("Release this version now"))
         }
     }
 }

@@ -54,9 +54,7 @@ struct FrontierAPIController {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(CreateModelInput.self, context: context)
         let model = try await store.createModel(reader, name: input.name, label: try input.label?.label(owner: reader.orgId), at: services.clock.now())
-        var response = try FrontierJSON.response(ModelDTO(model), status: .created)
-        response.headers[.location] = "/api/v1/frontier/models/\(model.id)"
-        return response
+        return try FrontierJSON.created(ModelDTO(model), at: "/api/v1/frontier/models/\(model.id)")
     }
 
     @Sendable func getModel(_ request: Request, context: AppContext) async throws -> Response {
@@ -72,9 +70,7 @@ struct FrontierAPIController {
         let id = try context.parameters.require("id")
         let input = try await request.decodeInput(CreateVersionInput.self, context: context)
         let version = try await store.createVersion(reader, modelId: id, input: try input.versionInput(), at: services.clock.now())
-        var response = try FrontierJSON.response(VersionDTO(version), status: .created)
-        response.headers[.location] = "/api/v1/frontier/versions/\(version.id)"
-        return response
+        return try FrontierJSON.created(VersionDTO(version), at: "/api/v1/frontier/versions/\(version.id)")
     }
 
     @Sendable func getVersion(_ request: Request, context: AppContext) async throws -> Response {

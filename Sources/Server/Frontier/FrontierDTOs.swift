@@ -16,6 +16,13 @@ enum FrontierJSON {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
+
+    /// 201 with a Location header naming the new record.
+    static func created<T: Encodable>(_ value: T, at location: String) throws -> Response {
+        var response = try response(value, status: .created)
+        response.headers[.location] = location
+        return response
+    }
 }
 
 struct FrontierPage<Item: Encodable & Sendable>: Encodable, Sendable {

@@ -18,6 +18,50 @@ struct FrontierWebController {
         router.get("/frontier/models/:id", use: model)
         router.get("/frontier/versions/:id", use: version)
         router.get("/frontier/landscape", use: landscape)
+        router.post("/frontier/versions/:id/release", use: release)
+        router.post("/frontier/windows/:id/end", use: endWindow)
+        router.post("/frontier/windows/:id/withdraw", use: withdrawWindow)
+        router.post("/frontier/windows/:id/accept", use: acceptTerms)
+        router.post("/frontier/inquiries/:id/designations", use: designate)
+    }
+
+    // MARK: actions (signed-in forms with the session's CSRF token; each returns to the version page)
+
+    @Sendable func release(_ request: Request, context: AppContext) async throws -> Response {
+        let (reader, _) = try await web.sessionForm(request, context)
+        let v = try await store.release(reader, versionId: try context.parameters.require("id"), at: services.clock.now())
+        return .redirect(to: "/frontier/versions/\(v.id)", type: .normal)
+    }
+
+    @Sendable func endWindow(_ request: Request, context: AppContext) async throws -> Response {
+        let (reader, _) = try await web.sessionForm(request, context)
+        let w = try await store.endWindow(reader, windowId: try context.parameters.require("id"), at: services.clock.now())
+        return .redirect(to: "/frontier/versions/\(w.versionId)", type: .normal)
+    }
+
+    @Sendable func withdrawWindow(_ request: Request, context: AppContext) async throws -> Response {
+        let (reader, _) = try await web.sessionForm(request, context)
+        let w = try await store.withdrawWindow(reader, windowId: try context.parameters.require("id"), at: services.clock.now())
+        return .redirect(to: "/frontier/versions/\(w.versionId)", type: .normal)
+    }
+
+    @Sendable func acceptTerms(_ request: Request, context: AppContext) async throws -> Response {
+        let (reader, form) = try await web.sessionForm(request, context)
+        let w = try await store.acceptTerms(reader, windowId: try context.parameters.require("id"),
+                                            termsVersion: form.values["terms_version"] ?? "", at: services.clock.now())
+        return .redirect(to: "/frontier/versions/\(w.versionId)", type: .normal)
+    }
+
+    @Sendable func designate(_ request: Request, context: AppContext) async throws -> Response {
+        let (reader, form) = try await web.sessionForm(request, context)
+        guard let designation = Designation(rawValue: form.values["designation"] ?? "") else {
+            throw DomainError.invalid(field: "designation", reason: "choose covered, not covered or deferred")
+        }
+        let id = try context.parameters.require("id")
+        _ = try await store.recordDesignation(reader, inquiryId: id, designation: designation, rationale: form.values["rationale"] ?? "",
+                                              at: services.clock.now())
+        let inquiry = try await store.inquiry(reader, id: id)
+        return .redirect(to: "/frontier/versions/\(inquiry.versionId)", type: .normal)
     }
 
     static let pageSize = 50
@@ -76,13 +120,18 @@ struct FrontierWebController {
                     "flop": FrontierNumber.scientific(i.central), "low": FrontierNumber.scientific(i.low), "high": FrontierNumber.scientific(i.high),
                     "basis": s.item.estimate.basis]
         }
+        let developer = reader.orgId == v.developerOrg && reader.mayWrite
+        let reviewer = reader.orgKind == .government && (reader.role == .reviewer || reader.role == .admin) && reader.mayWrite
         let windowRows = windows.map { w -> [String: Any] in
-            ["starts": w.startsAt.utcDisplay, "ends": w.endsAt.utcDisplay, "status": w.status(at: now).rawValue,
+            let live = w.status(at: now) == .open || w.status(at: now) == .scheduled
+            let mine = w.invitees.first { $0.orgId == reader.orgId }
+            return ["id": w.id, "canEnd": developer && live, "canAccept": mine != nil && mine?.acceptedAt == nil && live,
+             "starts": w.startsAt.utcDisplay, "ends": w.endsAt.utcDisplay, "status": w.status(at: now).rawValue,
              "clock": FrontierViews.clock(w, now: now), "terms": w.termsVersion,
              "invitees": w.invitees.map { ["org": $0.orgId, "accepted": $0.acceptedAt.map { "accepted terms \($0.utcDisplay)" } ?? "has not accepted the terms"] }]
         }
         let inquiryRows = inquiries.map { q -> [String: Any] in
-            ["question": q.question, "opened": q.openedAt.utcDisplay, "openedBy": q.openedBy,
+            ["id": q.id, "canDesignate": reviewer, "question": q.question, "opened": q.openedAt.utcDisplay, "openedBy": q.openedBy,
              "designations": q.designations.map { ["designation": $0.designation.rawValue, "rationale": $0.rationale, "recorded": $0.recordedAt.utcDisplay, "by": $0.recordedBy, "tlp": $0.label.tlp.label] },
              "none": q.designations.isEmpty]
         }
@@ -94,6 +143,8 @@ struct FrontierWebController {
             "hardware": v.trainingHardware ?? "not stated", "planned": v.plannedRelease ?? "not stated",
             "modalities": v.modalities.joined(separator: ", "), "endpoint": v.endpointURL ?? "none",
             "released": v.releasedAt.map { "Released \($0.utcDisplay)" } ?? "Not released. The developer may release at any time; nothing here needs to happen first.",
+            "id": v.id, "canRelease": developer && v.releasedAt == nil,
+            "csrf": context.sessionSecret.map(Directory.csrfToken(forSession:)) ?? "",
             "chart": chart, "verdicts": verdictRows, "ledger": ledgerRows, "hasLedger": !ledgerRows.isEmpty,
             "windows": windowRows, "hasWindows": !windowRows.isEmpty, "inquiries": inquiryRows, "hasInquiries": !inquiryRows.isEmpty,
         ]
