@@ -465,6 +465,23 @@ public struct FrontierStore: Sendable {
                                  recordedBy: reader.userName, reviewerOrg: reader.orgId, label: finalLabel)
     }
 
+    /// The developer's notifications: designations recorded on inquiries its organisation opened
+    /// that it may see, newest first, optionally only those after `since`.
+    public func designationsForDeveloper(_ reader: Reader, since: Date? = nil, limit: Int = 50) async throws -> [(inquiry: String, version: String, designation: DesignationRecord)] {
+        let visible = AccessRule.visibleSQL(reader, alias: "d", firstBind: 3)
+        let rows = try await db.read { conn in
+            try await conn.query("""
+                SELECT d.*, q.version_id FROM frontier_designations d JOIN frontier_inquiries q ON q.id = d.inquiry_id
+                WHERE q.owner_org = $1 AND d.recorded_at > $2 AND \(visible.sql)
+                ORDER BY d.recorded_at DESC, d.id LIMIT \(max(1, min(limit, 500)))
+                """, [.text(reader.orgId), .int(since?.microsecondsSinceEpoch ?? -1)] + visible.binds)
+        }
+        return try rows.map { row in
+            let d = try Self.designation(row)
+            return (d.inquiryId, try row.string("version_id"), d)
+        }
+    }
+
     // MARK: - protection terms and windows
 
     /// The terms text of the first version, published on first use when none is on record. An
@@ -735,14 +752,7 @@ public struct FrontierStore: Sendable {
         let visible = AccessRule.visibleSQL(reader, alias: "d", firstBind: 2)
         let designations = try await db.read { conn in
             try await conn.query("SELECT d.* FROM frontier_designations d WHERE d.inquiry_id = $1 AND \(visible.sql) ORDER BY d.recorded_at, d.id",
-                                 [.text(id)] + visible.binds).map { d in
-                guard let kind = Designation(rawValue: try d.string("designation")) else {
-                    throw StorageError.unexpectedValue(column: "designation", expected: "covered, not-covered or deferred")
-                }
-                return DesignationRecord(id: try d.string("id"), inquiryId: id, designation: kind, rationale: try d.string("rationale"),
-                                         recordedAt: Date(microsecondsSinceEpoch: try d.int("recorded_at")), recordedBy: try d.string("recorded_by"),
-                                         reviewerOrg: try d.string("reviewer_org"), label: try LabelColumns.decode(d))
-            }
+                                 [.text(id)] + visible.binds).map(Self.designation)
         }
         return InquiryRecord(id: id, versionId: try row.string("version_id"), question: try row.string("question"),
                              openedAt: Date(microsecondsSinceEpoch: try row.int("opened_at")), openedBy: try row.string("opened_by"),
@@ -761,6 +771,15 @@ public struct FrontierStore: Sendable {
                             endsAt: Date(microsecondsSinceEpoch: try row.int("ends_at")), termsVersion: try row.string("terms_version"),
                             withdrawnAt: row.optionalInt("withdrawn_at").map(Date.init(microsecondsSinceEpoch:)),
                             createdAt: Date(microsecondsSinceEpoch: try row.int("created_at")), label: label, invitees: invitees)
+    }
+
+    private static func designation(_ d: SQLRow) throws -> DesignationRecord {
+        guard let kind = Designation(rawValue: try d.string("designation")) else {
+            throw StorageError.unexpectedValue(column: "designation", expected: "covered, not-covered or deferred")
+        }
+        return DesignationRecord(id: try d.string("id"), inquiryId: try d.string("inquiry_id"), designation: kind, rationale: try d.string("rationale"),
+                                 recordedAt: Date(microsecondsSinceEpoch: try d.int("recorded_at")), recordedBy: try d.string("recorded_by"),
+                                 reviewerOrg: try d.string("reviewer_org"), label: try LabelColumns.decode(d))
     }
 
     private static func model(_ row: SQLRow) throws -> ModelRecord {

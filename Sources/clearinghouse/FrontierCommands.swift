@@ -87,6 +87,8 @@ struct Assess: AsyncParsableCommand {
 
     @Argument(help: "A model description file (.json, .yaml or .yml); see examples/ and docs/frontier.md.") var file: String
     @Flag(help: "Print {\"verdicts\": [{\"policy\", \"verdict\", \"explanation\", \"version\"}]}.") var json = false
+    @Option(name: .customLong("policy"), help: "A policy document (JSON) to load as well, e.g. a new version of a shipped policy; repeatable.")
+    var policyFiles: [String] = []
 
     func run() async throws {
         let data: Data
@@ -98,7 +100,16 @@ struct Assess: AsyncParsableCommand {
         let model = try CLIInput.mapping(flags: false) {
             try ModelDescription.parse(file: data, yaml: CLIInput.looksLikeYAML(path: file, data: data), catalogue: try AcceleratorCatalogue.builtin())
         }
-        let verdicts = PolicyEvaluator.assess(model, policies: try PolicySet.builtin(), asOf: Date())
+        var policies = try PolicySet.builtin()
+        for path in policyFiles {
+            guard let document = try? Data(contentsOf: URL(fileURLWithPath: path)) else { throw Failure("\(path): cannot read the file") }
+            do {
+                try policies.load(json: document)
+            } catch let error as FrontierError {
+                throw Failure("\(path): \(error.description)")
+            }
+        }
+        let verdicts = PolicyEvaluator.assess(model, policies: policies, asOf: Date())
         if json {
             FileHandle.standardOutput.write(try FrontierReport.assessJSON(verdicts))
             print()

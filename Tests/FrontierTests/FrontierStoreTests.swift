@@ -180,6 +180,11 @@ struct FrontierStoreTests {
             _ = try await w.store.recordDesignation(w.reviewer, inquiryId: q.id, designation: .deferred, rationale: "internal note",
                                                     label: AccessLabel(tlp: .red, ownerOrg: w.governmentOrg, users: [w.reviewer.userId]), at: w.t0)
             #expect(try await w.store.inquiry(w.developer, id: q.id).designations.count == 1)
+            // The developer is notified of what it may see, and of nothing on others' inquiries.
+            let inbox = try await w.store.designationsForDeveloper(w.developer)
+            #expect(inbox.map(\.designation.designation) == [.covered] && inbox.first?.version == v.id)
+            #expect(try await w.store.designationsForDeveloper(w.developer, since: w.t0).isEmpty)
+            #expect(try await w.store.designationsForDeveloper(w.stranger).isEmpty)
             #expect(try await w.store.inquiry(w.reviewer, id: q.id).designations.count == 2)
             await #expect(throws: DomainError.self) {
                 try await w.store.openInquiry(w.developer, versionId: v.id, question: "?", governmentOrgs: [w.partnerOrg], at: w.t0)

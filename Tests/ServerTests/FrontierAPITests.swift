@@ -20,7 +20,7 @@ struct FrontierAPITests {
         "POST /api/v1/frontier/versions/{id}/windows", "POST /api/v1/frontier/inquiries/{id}/designations",
         "POST /api/v1/frontier/windows/{id}/accept", "POST /api/v1/frontier/windows/{id}/end", "POST /api/v1/frontier/windows/{id}/extend",
         "POST /api/v1/frontier/windows/{id}/withdraw", "GET /api/v1/frontier/policies", "POST /api/v1/frontier/policies",
-        "GET /api/v1/frontier/terms", "GET /api/v1/frontier/reference-models",
+        "GET /api/v1/frontier/terms", "GET /api/v1/frontier/reference-models", "GET /api/v1/frontier/notifications",
     ]
 
     @Test("the OpenAPI fragment documents exactly the frontier routes, and each is answered")
@@ -103,6 +103,10 @@ struct FrontierAPITests {
             let designation = try await h.request(.post, "/api/v1/frontier/inquiries/\(qid)/designations", token: rev,
                                                   json: #"{"designation": "covered", "rationale": "scores above the line"}"#)
             #expect(designation.status == .created)
+            let inbox = try await h.request(.get, "/api/v1/frontier/notifications", token: dev).json()
+            let notified = try #require((inbox["items"] as? [[String: Any]])?.first)
+            #expect(notified["version_id"] as? String == vid)
+            #expect((notified["designation"] as? [String: Any])?["designation"] as? String == "covered")
 
             // Window: the partner sees the credential only after accepting.
             let now = Date()

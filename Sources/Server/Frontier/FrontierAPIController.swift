@@ -38,6 +38,7 @@ struct FrontierAPIController {
         group.post("frontier/policies", use: loadPolicy)
         group.get("frontier/terms", use: currentTerms)
         group.get("frontier/reference-models", use: referenceModels)
+        group.get("frontier/notifications", use: notifications)
     }
 
     // MARK: models and versions
@@ -199,6 +200,16 @@ struct FrontierAPIController {
         _ = try context.requireReader()
         let terms = try await store.currentTerms(at: services.clock.now())
         return try FrontierJSON.response(TermsDTO(version: terms.version, body: terms.body, publishedAt: terms.publishedAt))
+    }
+
+    /// Designations on the caller's organisation's inquiries, newest first (`since` = ISO 8601 time).
+    @Sendable func notifications(_ request: Request, context: AppContext) async throws -> Response {
+        let reader = try context.requireReader()
+        let q = Query(request)
+        let limit = try q.int("limit", range: 1...500) ?? 50
+        let items = try await store.designationsForDeveloper(reader, since: try q.date("since"), limit: limit)
+        return try FrontierJSON.response(FrontierPage(items: items.map { NotificationDTO(versionId: $0.version, designation: DesignationDTO($0.designation)) },
+                                                      limit: limit, offset: 0))
     }
 
     @Sendable func referenceModels(_ request: Request, context: AppContext) async throws -> Response {

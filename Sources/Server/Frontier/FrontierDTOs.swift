@@ -144,6 +144,11 @@ struct VersionDetailDTO: Encodable, Sendable {
     let inquiries: [InquiryDTO]
 }
 
+struct NotificationDTO: Encodable, Sendable {
+    let versionId: String
+    let designation: DesignationDTO
+}
+
 struct CredentialDTO: Encodable, Sendable { let endpointCredential: String }
 
 struct PolicyVersionDTO: Encodable, Sendable {

@@ -71,7 +71,12 @@ struct FrontierWebController {
         let offset = try Query(request).int("offset", range: 0...1_000_000) ?? 0
         let models = try await store.models(reader, limit: Self.pageSize + 1, offset: offset)
         let rows = models.prefix(Self.pageSize).map { ["id": $0.id, "name": $0.name, "tlp": $0.label.tlp.label, "created": $0.createdAt.utcDisplay] }
+        let inbox = try await store.designationsForDeveloper(reader, limit: 20).map { n -> [String: Any] in
+            ["version": n.version, "designation": n.designation.designation.rawValue, "recorded": n.designation.recordedAt.utcDisplay,
+             "rationale": n.designation.rationale]
+        }
         let model: [String: Any] = [
+            "inbox": inbox, "hasInbox": !inbox.isEmpty,
             "models": Array(rows), "count": rows.count, "offset": offset,
             "next": models.count > Self.pageSize ? "/frontier?offset=\(offset + Self.pageSize)" : nil as String? as Any,
             "previous": offset > 0 ? "/frontier?offset=\(max(0, offset - Self.pageSize))" : nil as String? as Any,

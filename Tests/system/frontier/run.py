@@ -85,6 +85,25 @@ def _():
             r = run("assess", path)
             assert r.returncode != 0 and field in r.stderr, (doc, r.returncode, r.stderr)
 
+@test("assess-with-a-new-policy-version-changes-the-verdict")
+def _():
+    with tempfile.TemporaryDirectory() as tmp:
+        model = os.path.join(tmp, "m.json")
+        json.dump({"name": "x", "training_compute_flop": 5e24}, open(model, "w"))
+        before = {v["policy"]: v for v in json.loads(run("assess", model, "--json").stdout)["verdicts"]}
+        assert before["eu-ai-act"]["verdict"] == "does-not-exceed", before["eu-ai-act"]
+        # Version 2 of the EU policy, written from the shipped one, with a lower threshold.
+        src = open(os.path.join(ROOT, "Sources", "Frontier", "BuiltinPolicies.swift"), encoding="utf-8").read()
+        start = src.index('"id": "eu-ai-act"')
+        doc = src[src.rindex("{", 0, start):src.index('"""', start)].strip()
+        doc = doc.replace('"version": "1"', '"version": "2"').replace('"effective_date": "2025-08-02"', '"effective_date": "2025-09-01"').replace('"threshold": 1e+25', '"threshold": 1e+24')
+        policy = os.path.join(tmp, "eu-v2.json")
+        open(policy, "w").write(doc)
+        r = run("assess", model, "--json", "--policy", policy)
+        assert r.returncode == 0, r.stderr
+        after = {v["policy"]: v for v in json.loads(r.stdout)["verdicts"]}
+        assert after["eu-ai-act"]["verdict"] == "exceeds" and after["eu-ai-act"]["version"] == "2", after["eu-ai-act"]
+
 @test("import-epoch-is-idempotent")
 def _():
     csv = os.path.join(DATA, "epoch-ai-models", "epoch_notable_ai_models_raw.csv")
