@@ -93,9 +93,7 @@ def _():
         before = {v["policy"]: v for v in json.loads(run("assess", model, "--json").stdout)["verdicts"]}
         assert before["eu-ai-act"]["verdict"] == "does-not-exceed", before["eu-ai-act"]
         # Version 2 of the EU policy, written from the shipped one, with a lower threshold.
-        src = open(os.path.join(ROOT, "Sources", "Frontier", "BuiltinPolicies.swift"), encoding="utf-8").read()
-        start = src.index('"id": "eu-ai-act"')
-        doc = src[src.rindex("{", 0, start):src.index('"""', start)].strip()
+        doc = open(os.path.join(ROOT, "Sources", "Frontier", "Policies", "eu-ai-act.json"), encoding="utf-8").read()
         doc = doc.replace('"version": "1"', '"version": "2"').replace('"effective_date": "2025-08-02"', '"effective_date": "2025-09-01"').replace('"threshold": 1e+25', '"threshold": 1e+24')
         policy = os.path.join(tmp, "eu-v2.json")
         open(policy, "w").write(doc)
