@@ -172,4 +172,28 @@ struct FrontierAPITests {
             #expect(after.text.contains("Released ") && !after.text.contains("Release this version now"))
         }
     }
+
+    @Test("the landscape draws Epoch's notable models with the thresholds and names the three above 10^26",
+          .enabled(if: SharedData.root != nil, "needs ../shared/data/epoch-ai-models"))
+    func landscapeWithEpoch() async throws {
+        let csv = try #require(SharedData.root?.appendingPathComponent("epoch-ai-models/epoch_notable_ai_models_raw.csv"))
+        let models = try EpochImport.parse(csv: try String(contentsOf: csv, encoding: .utf8))
+        try await Harness.run { h in
+            let store = try FrontierStore(db: h.services.db, secrets: .ephemeral())
+            _ = try await store.importReferenceModels(models, actor: "test", at: Date())
+            let (user, _) = try await h.member(org: "Lab", kind: .aiDeveloper)
+            let secret = try #require(try await WebTests().signIn(h, name: user.name, password: "member password 1").1)
+            let page = try await h.request(.get, "/frontier/landscape", headers: [.cookie: "ch_session=\(secret)"])
+            #expect(page.status == .ok)
+            #expect(page.text.contains("<title id=\"ls-title\">"))
+            #expect(page.text.components(separatedBy: "class=\"point\"").count - 1 == 521)
+            // The text alternative: three models above each 10^26 line, named; twenty above 10^25.
+            let rows = page.text.components(separatedBy: "<tr>").filter { $0.contains("<th scope=\"row\">") }
+            let above26 = rows.filter { $0.contains("1.00e+26") }
+            #expect(above26.count == 3 && above26.allSatisfy { $0.contains("<td>3</td>") && $0.contains("GPT-4.5") && $0.contains("Grok 3") && $0.contains("Grok 4") })
+            #expect(rows.contains { $0.contains("eu-ai-act 1.00e+25") && $0.contains("<td>20</td>") })
+            let api = try await h.request(.get, "/api/v1/frontier/reference-models?min_flop=1e26", token: h.adminToken).json()
+            #expect(api["total"] as? Int == 3)
+        }
+    }
 }

@@ -27,41 +27,40 @@ struct FrontierWebController {
 
     // MARK: actions (signed-in forms with the session's CSRF token; each returns to the version page)
 
+    /// Checks the form, runs `action` on the record named in the path, and returns to its version page.
+    func formAction(_ request: Request, _ context: AppContext,
+                    _ action: @Sendable (Reader, Form, String, Date) async throws -> String) async throws -> Response {
+        let (reader, form) = try await web.sessionForm(request, context)
+        let versionId = try await action(reader, form, try context.parameters.require("id"), services.clock.now())
+        return .redirect(to: "/frontier/versions/\(versionId)", type: .normal)
+    }
+
     @Sendable func release(_ request: Request, context: AppContext) async throws -> Response {
-        let (reader, _) = try await web.sessionForm(request, context)
-        let v = try await store.release(reader, versionId: try context.parameters.require("id"), at: services.clock.now())
-        return .redirect(to: "/frontier/versions/\(v.id)", type: .normal)
+        try await formAction(request, context) { reader, _, id, now in try await store.release(reader, versionId: id, at: now).id }
     }
 
     @Sendable func endWindow(_ request: Request, context: AppContext) async throws -> Response {
-        let (reader, _) = try await web.sessionForm(request, context)
-        let w = try await store.endWindow(reader, windowId: try context.parameters.require("id"), at: services.clock.now())
-        return .redirect(to: "/frontier/versions/\(w.versionId)", type: .normal)
+        try await formAction(request, context) { reader, _, id, now in try await store.endWindow(reader, windowId: id, at: now).versionId }
     }
 
     @Sendable func withdrawWindow(_ request: Request, context: AppContext) async throws -> Response {
-        let (reader, _) = try await web.sessionForm(request, context)
-        let w = try await store.withdrawWindow(reader, windowId: try context.parameters.require("id"), at: services.clock.now())
-        return .redirect(to: "/frontier/versions/\(w.versionId)", type: .normal)
+        try await formAction(request, context) { reader, _, id, now in try await store.withdrawWindow(reader, windowId: id, at: now).versionId }
     }
 
     @Sendable func acceptTerms(_ request: Request, context: AppContext) async throws -> Response {
-        let (reader, form) = try await web.sessionForm(request, context)
-        let w = try await store.acceptTerms(reader, windowId: try context.parameters.require("id"),
-                                            termsVersion: form.values["terms_version"] ?? "", at: services.clock.now())
-        return .redirect(to: "/frontier/versions/\(w.versionId)", type: .normal)
+        try await formAction(request, context) { reader, form, id, now in
+            try await store.acceptTerms(reader, windowId: id, termsVersion: form.values["terms_version"] ?? "", at: now).versionId
+        }
     }
 
     @Sendable func designate(_ request: Request, context: AppContext) async throws -> Response {
-        let (reader, form) = try await web.sessionForm(request, context)
-        guard let designation = Designation(rawValue: form.values["designation"] ?? "") else {
-            throw DomainError.invalid(field: "designation", reason: "choose covered, not covered or deferred")
+        try await formAction(request, context) { reader, form, id, now in
+            guard let designation = Designation(rawValue: form.values["designation"] ?? "") else {
+                throw DomainError.invalid(field: "designation", reason: "choose covered, not covered or deferred")
+            }
+            _ = try await store.recordDesignation(reader, inquiryId: id, designation: designation, rationale: form.values["rationale"] ?? "", at: now)
+            return try await store.inquiry(reader, id: id).versionId
         }
-        let id = try context.parameters.require("id")
-        _ = try await store.recordDesignation(reader, inquiryId: id, designation: designation, rationale: form.values["rationale"] ?? "",
-                                              at: services.clock.now())
-        let inquiry = try await store.inquiry(reader, id: id)
-        return .redirect(to: "/frontier/versions/\(inquiry.versionId)", type: .normal)
     }
 
     static let pageSize = 50
