@@ -124,6 +124,10 @@ struct FrontierWebController {
                     "flop": FrontierNumber.scientific(i.central), "low": FrontierNumber.scientific(i.low), "high": FrontierNumber.scientific(i.high),
                     "basis": s.item.estimate.basis]
         }
+        var orgNames: [String: String] = [:]
+        for id in Set(windows.flatMap { $0.invitees.map(\.orgId) }) {
+            orgNames[id] = try await services.directory.organisation(id: id)?.name
+        }
         let developer = reader.orgId == v.developerOrg && reader.mayWrite
         let reviewer = reader.orgKind == .government && (reader.role == .reviewer || reader.role == .admin) && reader.mayWrite
         let windowRows = windows.map { w -> [String: Any] in
@@ -132,7 +136,7 @@ struct FrontierWebController {
             return ["id": w.id, "canEnd": developer && live, "canAccept": mine != nil && mine?.acceptedAt == nil && live,
              "starts": w.startsAt.utcDisplay, "ends": w.endsAt.utcDisplay, "status": w.status(at: now).rawValue,
              "clock": FrontierViews.clock(w, now: now), "terms": w.termsVersion,
-             "invitees": w.invitees.map { ["org": $0.orgId, "accepted": $0.acceptedAt.map { "accepted terms \($0.utcDisplay)" } ?? "has not accepted the terms"] }]
+             "invitees": w.invitees.map { ["org": orgNames[$0.orgId] ?? $0.orgId, "accepted": $0.acceptedAt.map { "accepted terms \($0.utcDisplay)" } ?? "has not accepted the terms"] }]
         }
         let inquiryRows = inquiries.map { q -> [String: Any] in
             ["id": q.id, "canDesignate": reviewer, "question": q.question, "opened": q.openedAt.utcDisplay, "openedBy": q.openedBy,

@@ -115,4 +115,16 @@ def _():
         assert " 0 new" in second.stdout, second.stdout
         assert first.stdout.split(";")[-1] == second.stdout.split(";")[-1], (first.stdout, second.stdout)
 
+@test("pages-in-a-browser-with-axe")
+def _():
+    try:
+        import selenium, axe_selenium_python  # noqa: F401
+    except ImportError:
+        print("  (skipped: selenium and axe-selenium-python are not installed; see requirements.txt)")
+        return
+    sys.path.insert(0, os.path.dirname(__file__))
+    import browser
+    csv = os.path.join(DATA, "epoch-ai-models", "epoch_notable_ai_models_raw.csv")
+    print("  " + browser.run(csv if os.path.exists(csv) else None))
+
 sys.exit(1 if failures else 0)
