@@ -23,6 +23,84 @@ struct FrontierWebController {
         router.post("/frontier/windows/:id/withdraw", use: withdrawWindow)
         router.post("/frontier/windows/:id/accept", use: acceptTerms)
         router.post("/frontier/inquiries/:id/designations", use: designate)
+        router.post("/frontier/models", use: createModel)
+        router.post("/frontier/models/:id/versions", use: createVersion)
+        router.post("/frontier/versions/:id/ledger", use: addLedgerItem)
+        router.post("/frontier/versions/:id/inquiries", use: openInquiry)
+        router.post("/frontier/versions/:id/windows", use: openWindow)
+    }
+
+    // MARK: developer forms
+
+    @Sendable func createModel(_ request: Request, context: AppContext) async throws -> Response {
+        let (reader, form) = try await web.sessionForm(request, context)
+        let model = try await store.createModel(reader, name: form.values["name"] ?? "", at: services.clock.now())
+        return .redirect(to: "/frontier/models/\(model.id)", type: .normal)
+    }
+
+    @Sendable func createVersion(_ request: Request, context: AppContext) async throws -> Response {
+        try await formAction(request, context) { reader, form, id, now in
+            func number(_ key: String) throws -> Double? {
+                guard let raw = Self.value(form, key) else { return nil }
+                guard let value = FrontierNumber.parse(raw) else { throw DomainError.invalid(field: key, reason: "a number such as 70e9") }
+                return value
+            }
+            var input = VersionInput(version: Self.value(form, "version") ?? "")
+            input.architecture = Self.value(form, "architecture") ?? "dense"
+            input.totalParameters = try number("total_parameters")
+            input.activeParameters = try number("active_parameters")
+            input.trainingTokens = try number("training_tokens")
+            input.trainingHardware = Self.value(form, "training_hardware")
+            input.plannedRelease = Self.value(form, "planned_release")
+            input.modalities = (Self.value(form, "modalities") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            input.endpointURL = Self.value(form, "endpoint_url")
+            input.endpointCredential = Self.value(form, "endpoint_credential")
+            return try await store.createVersion(reader, modelId: id, input: input, at: now).id
+        }
+    }
+
+    /// The form's non-empty fields become one ledger item in the model file's form, so the page
+    /// and the API accept exactly the same items with the same messages.
+    @Sendable func addLedgerItem(_ request: Request, context: AppContext) async throws -> Response {
+        try await formAction(request, context) { reader, form, id, now in
+            var object: [String: String] = [:]
+            for key in ["label", "category", "flop", "flop_low", "flop_high", "parameters", "active_parameters", "training_tokens",
+                        "accelerator", "count", "hours", "utilization", "precision"] {
+                if let value = Self.value(form, key) { object[key] = value }
+            }
+            let json = try JSONSerialization.data(withJSONObject: object)
+            let item: LedgerItem
+            do { item = try ModelDescription.parseLedgerItem(json: json, catalogue: store.catalogue) } catch let e as FrontierError { throw FrontierStore.domain(e) }
+            _ = try await store.addLedgerItem(reader, versionId: id, item: item, at: now)
+            return id
+        }
+    }
+
+    @Sendable func openInquiry(_ request: Request, context: AppContext) async throws -> Response {
+        try await formAction(request, context) { reader, form, id, now in
+            _ = try await store.openInquiry(reader, versionId: id, question: Self.value(form, "question") ?? "",
+                                            governmentOrgs: Self.value(form, "government_org").map { [$0] } ?? [], at: now)
+            return id
+        }
+    }
+
+    @Sendable func openWindow(_ request: Request, context: AppContext) async throws -> Response {
+        try await formAction(request, context) { reader, form, id, now in
+            func day(_ key: String) throws -> Date {
+                guard let raw = Self.value(form, key), let date = try? Date(raw + "T00:00:00Z", strategy: .iso8601) else {
+                    throw DomainError.invalid(field: key, reason: "a date")
+                }
+                return date
+            }
+            let invitees = (Self.value(form, "invitees") ?? "").split(separator: ",").map(String.init)
+            _ = try await store.openWindow(reader, versionId: id, start: try day("starts_on"), end: try day("ends_on"), invitees: invitees, at: now)
+            return id
+        }
+    }
+
+    static func value(_ form: Form, _ key: String) -> String? {
+        guard let v = form.values[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
+        return v
     }
 
     // MARK: actions (signed-in forms with the session's CSRF token; each returns to the version page)
@@ -76,6 +154,8 @@ struct FrontierWebController {
         }
         let model: [String: Any] = [
             "inbox": inbox, "hasInbox": !inbox.isEmpty,
+            "canRegister": reader.orgKind == .aiDeveloper && reader.mayWrite,
+            "csrf": context.sessionSecret.map(Directory.csrfToken(forSession:)) ?? "",
             "models": Array(rows), "count": rows.count, "offset": offset,
             "next": models.count > Self.pageSize ? "/frontier?offset=\(offset + Self.pageSize)" : nil as String? as Any,
             "previous": offset > 0 ? "/frontier?offset=\(max(0, offset - Self.pageSize))" : nil as String? as Any,
@@ -92,7 +172,9 @@ struct FrontierWebController {
              "status": v.releasedAt.map { "released \($0.utcDisplay)" } ?? "not released",
              "planned": v.plannedRelease ?? "not stated"]
         }
-        return services.pages.render("frontier-model", ["name": m.name, "versions": versions, "count": versions.count],
+        let canAdd = reader.orgId == m.developerOrg && reader.mayWrite
+        return services.pages.render("frontier-model", ["id": m.id, "name": m.name, "versions": versions, "count": versions.count, "canAdd": canAdd,
+                                                        "csrf": context.sessionSecret.map(Directory.csrfToken(forSession:)) ?? ""],
                                      chrome: try await web.chrome(m.name, nav: "frontier", context: context))
     }
 
@@ -151,12 +233,20 @@ struct FrontierWebController {
             "hardware": v.trainingHardware ?? "not stated", "planned": v.plannedRelease ?? "not stated",
             "modalities": v.modalities.joined(separator: ", "), "endpoint": v.endpointURL ?? "none",
             "released": v.releasedAt.map { "Released \($0.utcDisplay)" } ?? "Not released. The developer may release at any time; nothing here needs to happen first.",
-            "id": v.id, "canRelease": developer && v.releasedAt == nil,
+            "id": v.id, "canRelease": developer && v.releasedAt == nil, "isDeveloper": developer,
+            "categories": LedgerCategory.allCases.map(\.rawValue),
+            "governmentOrgs": developer ? try await orgOptions([.government]) : [],
+            "inviteeOrgs": developer ? try await orgOptions([.government, .trustedPartner]) : [],
             "csrf": context.sessionSecret.map(Directory.csrfToken(forSession:)) ?? "",
             "chart": chart, "verdicts": verdictRows, "ledger": ledgerRows, "hasLedger": !ledgerRows.isEmpty,
             "windows": windowRows, "hasWindows": !windowRows.isEmpty, "inquiries": inquiryRows, "hasInquiries": !inquiryRows.isEmpty,
         ]
         return services.pages.render("frontier-version", model, chrome: try await web.chrome(title, nav: "frontier", context: context))
+    }
+
+    /// Organisations a developer may name, for the inquiry and window forms.
+    func orgOptions(_ kinds: Set<OrganisationKind>) async throws -> [[String: String]] {
+        try await services.directory.organisations(limit: 1000).filter { kinds.contains($0.kind) }.map { ["id": $0.id, "name": $0.name, "kind": $0.kind.rawValue] }
     }
 
     @Sendable func landscape(_ request: Request, context: AppContext) async throws -> Response {

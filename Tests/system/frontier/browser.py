@@ -43,20 +43,38 @@ def run(epoch_csv=None):
             _api(server, admin, "POST", "/api/v1/users", {"name": user, "org": o["id"], "role": role, "password": "a long test password 1"})
             t = _api(server, admin, "POST", "/api/v1/tokens", {"label": "t", "user_id": _user_id(server, admin, user)})
             people[user] = (o["id"], t["secret"])
-        dev = people["dev"][1]
-        m = _api(server, dev, "POST", "/api/v1/frontier/models", {"name": "Atlas"})
-        v = _api(server, dev, "POST", f"/api/v1/frontier/models/{m['id']}/versions",
-                 {"version": "1.0", "total_parameters": 4e11, "training_tokens": 3e13, "endpoint_url": "https://lab.example/v1", "endpoint_credential": "sk-x"})
-        _api(server, dev, "POST", f"/api/v1/frontier/versions/{v['id']}/ledger", {"label": "RL", "category": "reinforcement-learning", "flop": 3e25})
-        _api(server, dev, "POST", f"/api/v1/frontier/versions/{v['id']}/inquiries", {"question": "Is Atlas covered?", "government_orgs": [people["rev"][0]]})
-        now = datetime.datetime.now(datetime.timezone.utc)
-        _api(server, dev, "POST", f"/api/v1/frontier/versions/{v['id']}/windows", {
-            "starts_at": (now - datetime.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "ends_at": (now + datetime.timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ"), "invitees": [people["partner"][0]]})
-
         driver = _driver()
         try:
             walk = Walk(driver, server)
+            # The developer does everything through the pages' forms.
+            _sign_in(walk, "dev", "a long test password 1")
+            walk.open("/frontier")
+            walk.find("#model-name", "the model name field").send_keys("Atlas")
+            walk.submit("form[action='/frontier/models']")
+            walk.inspect("frontier-model", "Atlas", links=False)
+            for field, value in [("#v-version", "1.0"), ("#v-params", "4e11"), ("#v-tokens", "3e13"),
+                                 ("#v-url", "https://lab.example/v1"), ("#v-cred", "sk-x")]:
+                walk.find(field, field).send_keys(value)
+            walk.submit("form[action$='/versions']")
+            check("Atlas 1.0" in walk.find("main h1", "heading").text, "adding a version did not lead to its page")
+            version_id = walk.path().rsplit("/", 1)[-1]
+            walk.find("#l-label", "ledger label").send_keys("RL")
+            from selenium.webdriver.support.ui import Select
+            Select(walk.find("#l-cat", "category")).select_by_value("reinforcement-learning")
+            walk.find("#l-flop", "declared FLOP").send_keys("3e25")
+            walk.submit("form[action$='/ledger']")
+            check("declared 3.00e+25 FLOP" in walk.text(), "the ledger item is not listed")
+            walk.find("#q-text", "question").send_keys("Is Atlas covered?")
+            Select(walk.find("#q-org", "government organisation")).select_by_visible_text("CAISI")
+            walk.submit("form[action$='/inquiries']")
+            today = datetime.datetime.now(datetime.timezone.utc).date()
+            _date(walk, "#w-start", today)
+            _date(walk, "#w-end", today + datetime.timedelta(days=20))
+            Select(walk.find("#w-inv", "invitee")).select_by_visible_text("Red Team (trusted-partner)")
+            walk.submit("form[action$='/windows']")
+            check("remaining" in walk.text(), "the window clock is not shown in words")
+            v = {"id": version_id}
+
             _sign_in(walk, "rev", "a long test password 1")
             walk.open(f"/frontier/versions/{v['id']}")
             walk.inspect("frontier-version-reviewer", "Atlas 1.0", links=False)
@@ -92,6 +110,11 @@ def run(epoch_csv=None):
     finally:
         server.stop()
         cleanup_all()
+
+
+def _date(walk, css, day):
+    # Chromium's date input takes the digits in the locale's order (en-US: month, day, year).
+    walk.find(css, css).send_keys(day.strftime("%m%d%Y"))
 
 
 def _user_id(server, admin, name):

@@ -19,7 +19,7 @@ def test(name):
         try:
             fn()
             print(f"PASS {name}")
-        except AssertionError as e:
+        except Exception as e:  # noqa: BLE001 - any failure is reported on its line
             failures += 1
             print(f"FAIL {name}: {e}")
         return fn
