@@ -74,7 +74,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // Domain modules: rules, types and their storage (SQL through Platform's seam); no HTTP types.
-        .target(name: "Frontier", dependencies: ["Platform"], swiftSettings: strict),
+        // Threshold policies ship as JSON documents (resources), read at start.
+        .target(name: "Frontier", dependencies: ["Platform"], resources: [.copy("Policies")], swiftSettings: strict),
         .target(
             name: "Benchmarks",
             dependencies: [
@@ -104,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Platform", "TestSupport",
+                "Server", "Platform", "TestSupport", "Frontier",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

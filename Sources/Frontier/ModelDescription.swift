@@ -1,5 +1,5 @@
-// The model description file `clearinghouse assess FILE` reads (JSON; the CLI converts YAML to the
-// same tree if it supports YAML). It needs `name` and one way of stating training compute:
+// The model description file `clearinghouse assess FILE` reads, in JSON or in the YAML subset
+// `YAMLSubset` reads (both become the same tree). It needs `name` and one way of stating training compute:
 //   - `training_compute_flop` (optional `training_compute_flop_low` / `_high`), or
 //   - `parameters` + `training_tokens` (optional `active_parameters` for mixture-of-experts), or
 //   - `ledger`: [{label?, category, method?, ...fields of the method}]
@@ -49,7 +49,18 @@ public struct ModelDescription: Sendable, Equatable {
     }
 
     public static func parse(json: Data, catalogue: AcceleratorCatalogue, uncertainty: UncertaintyModel = .standard) throws -> ModelDescription {
-        let root = JSONCursor(try JSONValue.parse(json))
+        try parse(tree: try JSONValue.parse(json), catalogue: catalogue, uncertainty: uncertainty)
+    }
+
+    /// Reads a file's bytes as YAML (the subset `YAMLSubset` documents) when `yaml` is true, else as JSON.
+    public static func parse(file: Data, yaml: Bool, catalogue: AcceleratorCatalogue, uncertainty: UncertaintyModel = .standard) throws -> ModelDescription {
+        guard yaml else { return try parse(json: file, catalogue: catalogue, uncertainty: uncertainty) }
+        guard let text = String(data: file, encoding: .utf8) else { throw FrontierError.invalidJSON(reason: "the YAML file is not UTF-8") }
+        return try parse(tree: try YAMLSubset.parse(text), catalogue: catalogue, uncertainty: uncertainty)
+    }
+
+    public static func parse(tree: JSONValue, catalogue: AcceleratorCatalogue, uncertainty: UncertaintyModel = .standard) throws -> ModelDescription {
+        let root = JSONCursor(tree)
         _ = try root.object()
         let name = try root.required("name").nonEmptyString()
 
@@ -204,5 +215,37 @@ public struct ModelDescription: Sendable, Equatable {
                 uncertainty: uncertainty, fieldPrefix: c.path)
         }
         return LedgerItem(label: label, category: category, estimate: estimate)
+    }
+}
+
+extension ModelDescription {
+    /// One ledger line item in the model file's `ledger[]` form (the API's ledger body), with
+    /// errors naming paths relative to the item (`$.hours`).
+    public static func parseLedgerItem(json: Data, catalogue: AcceleratorCatalogue) throws -> LedgerItem {
+        let item = try JSONValue.parse(json)
+        guard case .object = item else { throw FrontierError.wrongType(path: "$", expected: "an object, got \(item.typeName)") }
+        do {
+            let model = try parse(tree: .object(["name": .string("item"), "ledger": .array([item])]), catalogue: catalogue)
+            guard let first = model.ledger.items.first else { throw FrontierError.missingField(path: "$") }
+            return first
+        } catch let error as FrontierError {
+            throw error.rebased(from: "$.ledger[0]")
+        }
+    }
+}
+
+extension FrontierError {
+    /// The same error with `prefix` in its path replaced by `$`.
+    func rebased(from prefix: String) -> FrontierError {
+        func fix(_ p: String) -> String { p.hasPrefix(prefix) ? "$" + p.dropFirst(prefix.count) : p }
+        switch self {
+        case .missingField(let p): return .missingField(path: fix(p))
+        case .wrongType(let p, let e): return .wrongType(path: fix(p), expected: e)
+        case .invalidValue(let p, let r): return .invalidValue(path: fix(p), reason: r)
+        case .wrongUnits(let p, let r): return .wrongUnits(path: fix(p), reason: r)
+        case .unknownAccelerator(let p, let n, let k): return .unknownAccelerator(path: fix(p), name: n, known: k)
+        case .unknownPrecision(let p, let pr, let a, let av): return .unknownPrecision(path: fix(p), precision: pr, accelerator: a, available: av)
+        default: return self
+        }
     }
 }

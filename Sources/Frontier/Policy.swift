@@ -178,9 +178,13 @@ public struct PolicySet: Sendable {
         for d in documents { try load(d) }
     }
 
-    /// The policies shipped with the module (see BuiltinPolicies.swift).
+    /// The policies shipped with the module (Sources/Frontier/Policies/*.json).
     public static func builtin() throws -> PolicySet {
-        try PolicySet(BuiltinPolicies.documents.map { try ThresholdPolicy(json: Data($0.utf8)) })
+        let set = try PolicySet(BuiltinPolicies.documents.map { try ThresholdPolicy(json: Data($0.utf8)) })
+        for id in BuiltinPolicies.ids where set.versions(of: id).isEmpty {
+            throw FrontierError.unknownPolicy(id: "\(id) (Policies/\(id).json is missing from the installation)")
+        }
+        return set
     }
 
     /// Adds a version. Reloading an identical document is a no-op (returns false); a different

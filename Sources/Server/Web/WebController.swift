@@ -163,7 +163,7 @@ struct WebController {
     // MARK: Home
 
     static let areas: [[String: String]] = [
-        ["name": "Frontier program", "status": "coming next",
+        ["name": "Frontier program", "status": "available", "link": "/frontier",
          "summary": "Model records, compute ledgers and estimates against every policy, coverage inquiries, and 30-day pre-release access windows with trusted partners."],
         ["name": "Benchmarks", "status": "coming next",
          "summary": "Cyber-capability evaluations run against model endpoints, scored with confidence bounds."],

@@ -1,0 +1,26 @@
+// Wires the frontier program into the application: one store shared by the API and the pages,
+// with the installation's frontier settings.
+import Foundation
+import Frontier
+import Hummingbird
+import Platform
+
+enum FrontierRoutes {
+    /// CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS sets the longest pre-release access window (default 30).
+    static func settings(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> FrontierSettings {
+        guard let raw = environment["CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS"], let days = Int(raw), (1...366).contains(days) else {
+            return FrontierSettings()
+        }
+        return FrontierSettings(maximumWindowDays: days)
+    }
+
+    static func register(_ services: AppServices, api: RouterGroup<AppContext>, web: Router<AppContext>) {
+        // The shipped policies and catalogue are parsed here; they are covered by the module's tests,
+        // so a failure means a broken build, not bad input.
+        guard let store = try? FrontierStore(db: services.db, secrets: services.secrets, settings: settings()) else {
+            preconditionFailure("the shipped frontier policies or accelerator catalogue do not parse")
+        }
+        FrontierAPIController(services: services, store: store).register(on: api)
+        FrontierWebController(services: services, store: store).register(on: web)
+    }
+}
