@@ -45,6 +45,9 @@ public struct SARIFStream {
     /// Says no more bytes will come.
     public mutating func finish() { reader.final = true }
 
+    /// Bytes received but not yet consumed (at most one chunk plus the value being read).
+    public var bufferedByteCount: Int { reader.bytes.count - reader.position }
+
     public var isFinished: Bool { if case .done = state { return true } else { return false } }
 
     /// The next result, or nil when the bytes so far hold no complete one (feed more, or the log
