@@ -4,7 +4,8 @@
 //     and no common one: then a reviewer decides. That stops osv.dev's transitive failure, where
 //     CVE-1 ~ GHSA-x ~ CVE-2 chains two distinct vulnerabilities (often in different packages) into one.
 //  3. Otherwise, text similarity against recent reports of the same package: at or above
-//     `autoMergeSimilarity` it joins, at or above `candidateSimilarity` a reviewer is asked.
+//     `autoMergeSimilarity` it joins, at or above `candidateSimilarity` a reviewer is asked; never
+//     between two reports that carry different ids from the same database (two RUSTSEC ids, say).
 // Existing cases are never merged with each other automatically: when a report's keys point at
 // several cases it joins the strongest and the rest become reviewer candidates.
 import Foundation
@@ -29,6 +30,17 @@ struct CaseMatcher {
 
     /// Two reports name distinct vulnerabilities when both carry CVEs and share none.
     static func conflicting(_ a: Set<String>, _ b: Set<String>) -> Bool { !a.isEmpty && !b.isEmpty && a.isDisjoint(with: b) }
+
+    /// For text matches, stricter: any identifier namespace (CVE, GHSA, PYSEC, RUSTSEC, …) in which
+    /// both reports have identifiers but none in common. A database gives one vulnerability one id,
+    /// so two ids from the same database are two vulnerabilities however alike their prose.
+    static func namespacesConflict(_ a: [String], _ b: [String]) -> Bool {
+        func byNamespace(_ ids: [String]) -> [Substring: Set<String>] {
+            Dictionary(grouping: ids, by: { $0.prefix { $0 != "-" } }).mapValues(Set.init)
+        }
+        let left = byNamespace(a), right = byNamespace(b)
+        return left.contains { namespace, ids in right[namespace].map { ids.isDisjoint(with: $0) } ?? false }
+    }
 
     func decide(_ draft: ReportDraft, on conn: any SQLConnection) async throws -> MatchDecision {
         let myCVEs = Self.cves(draft.aliases)
@@ -66,7 +78,7 @@ struct CaseMatcher {
                     """, [.text(package)])
                 for row in rows {
                     let caseId = try row.string("case_id")
-                    if Self.conflicting(myCVEs, Self.cves(LabelColumns.decodeList(try row.string("aliases")))) { continue }
+                    if Self.namespacesConflict(draft.aliases, LabelColumns.decodeList(try row.string("aliases"))) { continue }
                     let score = TextSimilarity.jaccard(mine, TextSimilarity.tokens(try row.string("title") + " " + row.string("details")))
                     let rounded = (score * 100).rounded() / 100
                     if score >= store.autoMergeSimilarity {
