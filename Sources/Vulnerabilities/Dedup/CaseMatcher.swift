@@ -42,18 +42,18 @@ struct CaseMatcher {
         return left.contains { namespace, ids in right[namespace].map { ids.isDisjoint(with: $0) } ?? false }
     }
 
-    func decide(_ draft: ReportDraft, on conn: any SQLConnection) async throws -> MatchDecision {
+    func decide(_ draft: ReportDraft, keys: Set<DedupKey>, on conn: any SQLConnection) async throws -> MatchDecision {
         let myCVEs = Self.cves(draft.aliases)
         var strong: [String: (score: Double, reason: String)] = [:]   // case → best exact match
         var review: [String: (score: Double, reason: String)] = [:]
         func note(_ table: inout [String: (score: Double, reason: String)], _ caseId: String, _ score: Double, _ reason: String) {
             if (table[caseId]?.score ?? -1) < score { table[caseId] = (score, reason) }
         }
-        for key in Set(draft.dedupKeys) {
+        for key in keys {
             let rows = try await conn.query(
                 """
                 SELECT k.case_id, r.aliases, r.packages FROM vuln_report_keys k JOIN vuln_reports r ON r.id = k.report_id
-                WHERE k.kind = $1 AND k.value = $2 ORDER BY r.received_at LIMIT 25
+                WHERE k.kind = $1 AND k.value = $2 LIMIT 25
                 """, [.text(key.kind.rawValue), .text(key.value)])
             for row in rows {
                 let caseId = try row.string("case_id")

@@ -21,22 +21,25 @@ public struct DedupKey: Sendable, Hashable, Codable {
 }
 
 public enum CrashSignature {
-    /// Frames that say where the sanitizer or fuzzer caught the bug, not where the bug is.
-    static let ignoredFrames: [String] = [
-        #"^(__)?(asan|msan|tsan|lsan|ubsan|hwasan|sanitizer|interceptor)_"#, #"^__sanitizer::"#, #"^__asan::"#,
-        #"^__(m|t|l|ub|hw)?san::"#, #"^__interceptor_"#, #"^___interceptor_"#,
-        #"^(malloc|calloc|realloc|free|valloc|memalign|posix_memalign|aligned_alloc|reallocarray)$"#,
-        #"^operator (new|delete)"#, #"^(je|tc|dl)?(malloc|free|calloc|realloc)$"#,
-        #"^(memcpy|memmove|memset|memcmp|strlen|strnlen|strcpy|strncpy|strcmp|strncmp|strcat|bcmp)$"#,
-        #"^LLVMFuzzerTestOneInput$"#, #"^fuzzer::"#, #"^LLVMFuzzer"#, #"^afl_"#, #"^__afl_"#, #"^honggfuzz"#,
-        #"^(abort|raise|__GI_raise|__GI_abort|__libc_start_main|__libc_start_call_main|_start|start_thread|clone3?)$"#,
-        #"^__libc_"#, #"^std::panicking::"#, #"^core::panicking::"#, #"^rust_panic"#, #"^__rust_"#,
+    /// Frames that say where the sanitizer or fuzzer caught the bug, not where the bug is: name
+    /// prefixes, and exact names (allocators, libc string functions sanitizers intercept, process entry).
+    static let ignoredPrefixes: [String] = [
+        "__asan", "__msan", "__tsan", "__lsan", "__ubsan", "__hwasan", "__sanitizer", "__interceptor_", "___interceptor_",
+        "asan_", "msan_", "tsan_", "lsan_", "ubsan_", "hwasan_", "operator new", "operator delete", "LLVMFuzzer",
+        "fuzzer::", "afl_", "__afl_", "honggfuzz", "__libc_", "__GI_", "std::panicking::", "core::panicking::",
+        "rust_panic", "__rust_",
     ]
-    static let ignoredRegexes: [NSRegularExpression] = ignoredFrames.compactMap { try? NSRegularExpression(pattern: $0) }
+    static let ignoredNames: Set<String> = [
+        "malloc", "calloc", "realloc", "free", "valloc", "memalign", "posix_memalign", "aligned_alloc", "reallocarray",
+        "je_malloc", "tc_malloc", "dlmalloc", "dlfree", "memcpy", "memmove", "memset", "memcmp", "strlen", "strnlen",
+        "strcpy", "strncpy", "strcmp", "strncmp", "strcat", "bcmp", "abort", "raise", "_start", "start_thread", "clone",
+        "clone3", "main",
+    ]
 
     /// A frame reduced to its function name: `#3 0x4f2a1 in png_read_row(png_struct*, ...) pngread.c:512:7`
     /// becomes `png_read_row`. Addresses, offsets, parameter lists, template arguments, file and
-    /// line are dropped; remaining digit runs become `N` so build-specific numbering does not split.
+    /// line are dropped. Digits inside names stay (`ssl3_read` is not `ssl2_read`); numbering that
+    /// varies between builds (`lambda#2`, `$_0`, `.cold.1`) becomes `N`.
     public static func normaliseFrame(_ raw: String) -> String {
         var s = raw.trimmingCharacters(in: .whitespaces)
         s = s.replacingOccurrences(of: #"^#\d+\s+"#, with: "", options: .regularExpression)
@@ -48,7 +51,7 @@ public enum CrashSignature {
         s = stripBracketed(s, open: "<", close: ">")
         s = stripBracketed(s, open: "(", close: ")")
         s = s.replacingOccurrences(of: #"0x[0-9a-fA-F]+"#, with: "", options: .regularExpression)
-        s = s.replacingOccurrences(of: #"\d+"#, with: "N", options: .regularExpression)
+        s = s.replacingOccurrences(of: #"(#|\$_|\.cold\.|\.isra\.|\.constprop\.|\.part\.)\d+"#, with: "$1N", options: .regularExpression)
         return s.trimmingCharacters(in: .whitespaces)
     }
 
@@ -76,8 +79,7 @@ public enum CrashSignature {
     }
 
     public static func isIgnored(_ frame: String) -> Bool {
-        let range = NSRange(frame.startIndex..., in: frame)
-        return ignoredRegexes.contains { $0.firstMatch(in: frame, range: range) != nil }
+        ignoredNames.contains(frame) || ignoredPrefixes.contains { frame.hasPrefix($0) }
     }
 
     /// The crash type, lowercased with numbers normalised (`Heap-buffer-overflow READ 4` →
