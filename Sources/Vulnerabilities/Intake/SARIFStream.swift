@@ -91,13 +91,7 @@ public struct SARIFStream {
             }
             switch key {
             case "runs":
-                if try reader.peek() == UInt8(ascii: "n") {
-                    try reader.literal("null")
-                    state = .topMember(first: false)
-                } else {
-                    try reader.expect(UInt8(ascii: "["), "an array at $.runs")
-                    state = .runItem(first: true)
-                }
+                state = try openArray("$.runs") ? .runItem(first: true) : .topMember(first: false)
             case "version":
                 let value = try reader.value()
                 guard value.string == "2.1.0" else { throw structure("$.version", "must be \"2.1.0\"") }
@@ -108,12 +102,10 @@ public struct SARIFStream {
                 state = .topMember(first: false)
             }
         case .runItem(let first):
-            if try reader.peek() == UInt8(ascii: "]") {
-                reader.position += 1
+            guard try nextItem(first: first, in: "$.runs") else {
                 state = .topMember(first: false)
                 return nil
             }
-            if !first { try reader.expect(UInt8(ascii: ","), "',' or ']' in $.runs") }
             try reader.expect(UInt8(ascii: "{"), "a run object in $.runs")
             runIndex += 1
             toolName = nil
@@ -125,14 +117,8 @@ public struct SARIFStream {
             }
             switch key {
             case "results":
-                if try reader.peek() == UInt8(ascii: "n") {
-                    try reader.literal("null")
-                    state = .runMember(first: false)
-                } else {
-                    try reader.expect(UInt8(ascii: "["), "an array at $.runs[\(runIndex)].results")
-                    resultIndex = 0
-                    state = .resultItem(first: true)
-                }
+                resultIndex = 0
+                state = try openArray("$.runs[\(runIndex)].results") ? .resultItem(first: true) : .runMember(first: false)
             case "tool":
                 let tool = try reader.value()
                 toolName = tool["driver"]?["name"]?.string
@@ -142,12 +128,10 @@ public struct SARIFStream {
                 state = .runMember(first: false)
             }
         case .resultItem(let first):
-            if try reader.peek() == UInt8(ascii: "]") {
-                reader.position += 1
+            guard try nextItem(first: first, in: "$.runs[\(runIndex)].results") else {
                 state = .runMember(first: false)
                 return nil
             }
-            if !first { try reader.expect(UInt8(ascii: ","), "',' or ']' in $.runs[\(runIndex)].results") }
             let value = try reader.value()
             let item = SARIFResultItem(run: runIndex, index: resultIndex, toolName: toolName, result: value)
             resultIndex += 1
@@ -157,6 +141,26 @@ public struct SARIFStream {
             return nil
         }
         return nil
+    }
+
+    /// Opens the array at `path`: true when it is an array, false when it is `null` (SARIF allows both).
+    private mutating func openArray(_ path: String) throws(JSONReadStop) -> Bool {
+        if try reader.peek() == UInt8(ascii: "n") {
+            try reader.literal("null")
+            return false
+        }
+        try reader.expect(UInt8(ascii: "["), "an array at \(path)")
+        return true
+    }
+
+    /// Moves to the next array element (past the ',' unless first); false when the array closes.
+    private mutating func nextItem(first: Bool, in path: String) throws(JSONReadStop) -> Bool {
+        if try reader.peek() == UInt8(ascii: "]") {
+            reader.position += 1
+            return false
+        }
+        if !first { try reader.expect(UInt8(ascii: ","), "',' or ']' in \(path)") }
+        return true
     }
 
     /// Reads `"key":` (after a ',' unless first); nil when the object closes instead.
