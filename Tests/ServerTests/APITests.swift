@@ -165,7 +165,9 @@ struct APITests {
                 "DELETE /api/v1/tokens/{id}", "GET /api/v1/audit", "GET /api/v1/audit/head", "GET /api/v1/audit/verify",
                 "GET /api/v1/openapi.json",
             ]
-            #expect(documented == served)
+            // Areas' routes (their own fragments) are checked by each area's own test against its controller.
+            let areaPrefixes = ["/api/v1/vulns/"]
+            #expect(documented.filter { entry in !areaPrefixes.contains { entry.contains($0) } } == served)
             // And every documented route is really answered (never 404 or 405) for an administrator.
             for entry in documented {
                 let parts = entry.split(separator: " ")
