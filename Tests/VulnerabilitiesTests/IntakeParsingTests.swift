@@ -128,6 +128,14 @@ import Testing
         #expect(throws: DomainError.invalid(field: "$.affected[0].package.ecosystem", reason: "is required")) { try ReportParsers.osv(missing) }
     }
 
+    @Test func bulkBodiesAreArraysOrJSONLinesWithBadLinesListed() {
+        let lines = Array("{\"id\":\"A\"}\n{broken\n\n{\"id\":\"B\"}\n".utf8)
+        let (documents, errors) = ReportParsers.records(lines)
+        #expect(documents.map { $0["id"]?.string } == ["A", "B"])
+        #expect(errors.map(\.path) == ["$[1]"])
+        #expect(ReportParsers.records(Array("[{\"id\":\"A\"},{\"id\":\"B\"}]".utf8)).documents.count == 2)
+    }
+
     @Test func cveRecordParses() throws {
         let record = #"""
         {"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-2024-12345","assignerOrgId":"b3476cb9-2e3d-41a6-98d0-0f47421a65b6","state":"PUBLISHED","dateUpdated":"2024-05-01T00:00:00Z"},

@@ -250,6 +250,23 @@ public enum ReportParsers {
             packages: packages, weaknesses: cwes, cvssVectors: vectors, raw: document.compactText)
     }
 
+    // MARK: Bulk bodies
+
+    /// Splits a bulk body of OSV or CVE records: one JSON record, a JSON array of records, or JSON
+    /// Lines. A line that is not JSON is listed with its index (`$[i]`); the others are kept.
+    public static func records(_ bytes: [UInt8]) -> (documents: [JSONDocument], errors: [BulkError]) {
+        if let whole = try? JSONDocument.parse(bytes) { return (whole.array ?? [whole], []) }
+        var documents: [JSONDocument] = []
+        var errors: [BulkError] = []
+        for (i, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated()
+        where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) {
+            do { documents.append(try JSONDocument.parse(Array(line))) } catch {
+                errors.append(BulkError(path: "$[\(i)]", reason: error.description))
+            }
+        }
+        return (documents, errors)
+    }
+
     // MARK: Identifiers
 
     /// `CWE-79` from `CWE-79`, `cwe-79`, `external/cwe/cwe-079`; nil otherwise.
