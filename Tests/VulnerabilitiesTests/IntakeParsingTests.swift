@@ -47,6 +47,7 @@ import Testing
             largest = max(largest, stream.bufferedByteCount)
             if offset >= log.count { stream.finish(); while try stream.next() != nil { seen += 1 }; break }
             stream.feed(log[offset..<min(log.count, offset + 4096)])
+            largest = max(largest, stream.bufferedByteCount)
             offset += 4096
         }
         #expect(seen == 20_000)

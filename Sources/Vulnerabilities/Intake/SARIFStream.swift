@@ -45,8 +45,8 @@ public struct SARIFStream {
     /// Says no more bytes will come.
     public mutating func finish() { reader.final = true }
 
-    /// Bytes received but not yet consumed (at most one chunk plus the value being read).
-    public var bufferedByteCount: Int { reader.bytes.count - reader.position }
+    /// Bytes the stream holds (at most one chunk plus the unfinished value being read).
+    public var bufferedByteCount: Int { reader.bytes.count }
 
     public var isFinished: Bool { if case .done = state { return true } else { return false } }
 
