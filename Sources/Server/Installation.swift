@@ -2,10 +2,11 @@
 // every command and the HTTP tests migrate and check against this list.
 import Frontier
 import Platform
+import Vulnerabilities
 
 public enum Installation {
     /// Each area owns a range of migration versions (see `Migrator`); add an area's list here.
-    public static let migrations: [Migration] = Schema.platform + FrontierSchema.migrations
+    public static let migrations: [Migration] = Schema.platform + FrontierSchema.migrations + VulnerabilitySchema.migrations
 
     public static var migrator: Migrator { Migrator(migrations) }
 }

@@ -184,8 +184,9 @@ struct APITests {
                 "DELETE /api/v1/tokens/{id}", "GET /api/v1/audit", "GET /api/v1/audit/head", "GET /api/v1/audit/verify",
                 "GET /api/v1/openapi.json",
             ]
-            // Each area's fragment is checked by that area's own test (FrontierAPITests for /api/v1/frontier).
-            #expect(documented.filter { !$0.contains("/api/v1/frontier") } == served)
+            // Areas' routes (their own fragments) are checked by each area's own test against its controller.
+            let areaPrefixes = ["/api/v1/frontier", "/api/v1/vulns/"]
+            #expect(documented.filter { entry in !areaPrefixes.contains { entry.contains($0) } } == served)
             // And every documented route is really answered (never 404 or 405) for an administrator.
             for entry in documented {
                 let parts = entry.split(separator: " ")

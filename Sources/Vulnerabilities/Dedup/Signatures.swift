@@ -1,0 +1,152 @@
+// What makes two reports "the same vulnerability", as keys that can be looked up in an index:
+// shared identifiers (CVE, GHSA, OSV ids), SARIF fingerprints, a crash signature normalised in
+// ClusterFuzz's manner, and the locus (package, affected range, weakness, location). Text
+// similarity is the last resort, computed only between reports that already share a package or
+// a weakness and location. Everything here is pure; `CaseMatcher` decides what to do with a match.
+import Foundation
+import Platform
+
+/// The kinds of exact key, strongest first.
+public enum DedupKeyKind: String, Sendable, Codable, CaseIterable {
+    case alias, fingerprint, crash, locus
+}
+
+public struct DedupKey: Sendable, Hashable, Codable {
+    public let kind: DedupKeyKind
+    public let value: String
+    public init(kind: DedupKeyKind, value: String) {
+        self.kind = kind
+        self.value = value
+    }
+}
+
+public enum CrashSignature {
+    /// Frames that say where the sanitizer or fuzzer caught the bug, not where the bug is: name
+    /// prefixes, and exact names (allocators, libc string functions sanitizers intercept, process entry).
+    static let ignoredPrefixes: [String] = [
+        "__asan", "__msan", "__tsan", "__lsan", "__ubsan", "__hwasan", "__sanitizer", "__interceptor_", "___interceptor_",
+        "asan_", "msan_", "tsan_", "lsan_", "ubsan_", "hwasan_", "operator new", "operator delete", "LLVMFuzzer",
+        "fuzzer::", "afl_", "__afl_", "honggfuzz", "__libc_", "__GI_", "std::panicking::", "core::panicking::",
+        "rust_panic", "__rust_",
+    ]
+    static let ignoredNames: Set<String> = [
+        "malloc", "calloc", "realloc", "free", "valloc", "memalign", "posix_memalign", "aligned_alloc", "reallocarray",
+        "je_malloc", "tc_malloc", "dlmalloc", "dlfree", "memcpy", "memmove", "memset", "memcmp", "strlen", "strnlen",
+        "strcpy", "strncpy", "strcmp", "strncmp", "strcat", "bcmp", "abort", "raise", "_start", "start_thread", "clone",
+        "clone3", "main",
+    ]
+
+    /// A frame reduced to its function name: `#3 0x4f2a1 in png_read_row(png_struct*, ...) pngread.c:512:7`
+    /// becomes `png_read_row`. Addresses, offsets, parameter lists, template arguments, file and
+    /// line are dropped. Digits inside names stay (`ssl3_read` is not `ssl2_read`); numbering that
+    /// varies between builds (`lambda#2`, `$_0`, `.cold.1`) becomes `N`.
+    public static func normaliseFrame(_ raw: String) -> String {
+        var s = raw.trimmingCharacters(in: .whitespaces)
+        s = s.replacingOccurrences(of: #"^#\d+\s+"#, with: "", options: .regularExpression)
+        s = s.replacingOccurrences(of: #"^0x[0-9a-fA-F]+\s+(in\s+)?"#, with: "", options: .regularExpression)
+        s = s.replacingOccurrences(of: #"^in\s+"#, with: "", options: .regularExpression)
+        s = s.replacingOccurrences(of: #"\s+\(?[^\s()]*\.(c|cc|cpp|cxx|h|hpp|rs|go|py|java|js|ts|swift|m|mm)(:\d+)*\)?$"#, with: "", options: .regularExpression)
+        s = s.replacingOccurrences(of: #"\s*\(.*\+0x[0-9a-fA-F]+\)$"#, with: "", options: .regularExpression)
+        s = s.replacingOccurrences(of: #"\(anonymous namespace\)::"#, with: "", options: .regularExpression)
+        s = stripBracketed(s, open: "<", close: ">")
+        s = stripBracketed(s, open: "(", close: ")")
+        s = s.replacingOccurrences(of: #"0x[0-9a-fA-F]+"#, with: "", options: .regularExpression)
+        s = s.replacingOccurrences(of: #"(#|\$_|\.cold\.|\.isra\.|\.constprop\.|\.part\.)\d+"#, with: "$1N", options: .regularExpression)
+        return s.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Removes balanced bracketed groups (parameter lists, template arguments); `operator<` survives
+    /// because an unbalanced bracket is kept.
+    static func stripBracketed(_ s: String, open: Character, close: Character) -> String {
+        var out = ""
+        var depth = 0
+        var pending = ""
+        for ch in s {
+            if ch == open {
+                depth += 1
+                pending.append(ch)
+            } else if ch == close && depth > 0 {
+                depth -= 1
+                pending.append(ch)
+                if depth == 0 { pending = "" }
+            } else if depth > 0 {
+                pending.append(ch)
+            } else {
+                out.append(ch)
+            }
+        }
+        return out + pending
+    }
+
+    public static func isIgnored(_ frame: String) -> Bool {
+        ignoredNames.contains(frame) || ignoredPrefixes.contains { frame.hasPrefix($0) }
+    }
+
+    /// The crash type, lowercased with numbers normalised (`Heap-buffer-overflow READ 4` →
+    /// `heap-buffer-overflow read N`).
+    public static func normaliseType(_ type: String) -> String {
+        type.lowercased()
+            .replacingOccurrences(of: #"0x[0-9a-f]+"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: #"\d+"#, with: "N", options: .regularExpression)
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// Crash type plus the top `depth` meaningful frames, one per line; nil when no frame is left.
+    public static func signature(_ crash: CrashReport, depth: Int = 3) -> String? {
+        var frames: [String] = []
+        for raw in crash.frames {
+            let frame = normaliseFrame(raw)
+            if frame.isEmpty || isIgnored(frame) { continue }
+            frames.append(frame)
+            if frames.count == depth { break }
+        }
+        guard !frames.isEmpty else { return nil }
+        return ([normaliseType(crash.type)] + frames).joined(separator: "\n")
+    }
+}
+
+public enum TextSimilarity {
+    /// Lowercased word tokens of three letters or more, numbers kept (version numbers tell reports apart).
+    public static func tokens(_ text: String) -> Set<String> {
+        var out = Set<String>()
+        for word in text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }) where word.count >= 3 {
+            out.insert(String(word))
+        }
+        return out
+    }
+
+    /// Jaccard similarity of the two token sets, 0...1.
+    public static func jaccard(_ a: Set<String>, _ b: Set<String>) -> Double {
+        if a.isEmpty && b.isEmpty { return 0 }
+        let shared = a.intersection(b).count
+        return Double(shared) / Double(a.count + b.count - shared)
+    }
+}
+
+extension ReportDraft {
+    /// Every exact key of this report.
+    public var dedupKeys: [DedupKey] {
+        var keys: [DedupKey] = []
+        for alias in aliases { keys.append(DedupKey(kind: .alias, value: alias)) }
+        for fingerprint in fingerprints { keys.append(DedupKey(kind: .fingerprint, value: fingerprint)) }
+        if let crash, let signature = CrashSignature.signature(crash) {
+            keys.append(DedupKey(kind: .crash, value: Secrets.sha256Hex(signature)))
+        }
+        // The locus needs a weakness and a location or a range to be specific enough to merge on.
+        if let weakness = weaknesses.first {
+            for package in packages where !(package.ranges.isEmpty && location == nil) {
+                let locus = [package.key, package.ranges.lowercased(), weakness, location ?? ""].joined(separator: "|")
+                keys.append(DedupKey(kind: .locus, value: Secrets.sha256Hex(locus)))
+            }
+            if packages.isEmpty, let location {
+                keys.append(DedupKey(kind: .locus, value: Secrets.sha256Hex(["", "", weakness, location].joined(separator: "|"))))
+            }
+        }
+        return keys
+    }
+
+    /// The packages as `ecosystem/name` keys, for the cross-package alias rule.
+    public var packageKeys: Set<String> { Set(packages.map(\.key)) }
+
+    public var similarityText: String { title + " " + details }
+}
