@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Platform", "TestSupport",
+                "Server", "Platform", "TestSupport", "ThreatSharing",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

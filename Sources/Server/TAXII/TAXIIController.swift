@@ -21,25 +21,17 @@ struct TAXIIController {
     func register(on router: Router<AppContext>) {
         let g = router.group("taxii2")
         g.get("", use: discovery)
-        g.get(":root", use: apiRoot)
-        g.get(":root/collections", use: collections)
-        g.get(":root/collections/:cid", use: collection)
-        g.get(":root/collections/:cid/objects", use: getObjects)
-        g.post(":root/collections/:cid/objects", use: addObjects)
-        g.get(":root/collections/:cid/objects/:oid", use: getObject)
-        g.delete(":root/collections/:cid/objects/:oid", use: deleteObject)
-        g.get(":root/collections/:cid/objects/:oid/versions", use: versions)
-        g.get(":root/collections/:cid/manifest", use: manifest)
-        g.get(":root/status/:sid", use: status)
+        g.get(":api_root", use: apiRoot)
+        g.get(":api_root/collections", use: collections)
+        g.get(":api_root/collections/:id", use: collection)
+        g.get(":api_root/collections/:id/objects", use: getObjects)
+        g.post(":api_root/collections/:id/objects", use: addObjects)
+        g.get(":api_root/collections/:id/objects/:object_id", use: getObject)
+        g.delete(":api_root/collections/:id/objects/:object_id", use: deleteObject)
+        g.get(":api_root/collections/:id/objects/:object_id/versions", use: versions)
+        g.get(":api_root/collections/:id/manifest", use: manifest)
+        g.get(":api_root/status/:status_id", use: status)
     }
-
-    /// The routes above as the OpenAPI fragment spells them, for the documentation test.
-    static let documentedPaths = [
-        "/taxii2/", "/taxii2/{api_root}/", "/taxii2/{api_root}/collections/", "/taxii2/{api_root}/collections/{id}/",
-        "/taxii2/{api_root}/collections/{id}/objects/", "/taxii2/{api_root}/collections/{id}/objects/{object_id}/",
-        "/taxii2/{api_root}/collections/{id}/objects/{object_id}/versions/", "/taxii2/{api_root}/collections/{id}/manifest/",
-        "/taxii2/{api_root}/status/{status_id}/",
-    ]
 
     // MARK: Helpers
 
@@ -47,19 +39,29 @@ struct TAXIIController {
         try TAXIINegotiation.responseType(accept: request.headers[.accept], for: kind).get()
     }
 
+    /// Query items in request order with names and values percent-decoded: clients send
+    /// `match%5Btype%5D`, and the router's parameter map leaves names encoded.
     func queryItems(_ request: Request) -> [(name: String, value: String)] {
-        request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+        guard let query = request.uri.query, !query.isEmpty else { return [] }
+        func decode(_ part: Substring) -> String {
+            let spaced = part.replacingOccurrences(of: "+", with: " ")
+            return spaced.removingPercentEncoding ?? spaced
+        }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { item in
+            guard let eq = item.firstIndex(of: "=") else { return (decode(item), "") }
+            return (decode(item[..<eq]), decode(item[item.index(after: eq)...]))
+        }
     }
 
     func root(_ context: AppContext) async throws -> TAXIIAPIRoot {
-        let name = try context.parameters.require("root")
+        let name = try context.parameters.require("api_root")
         guard let root = try await store.apiRoot(named: name) else { throw TAXIIFailure.notFound("API root") }
         return root
     }
 
     func readableCollection(_ context: AppContext, reader: Reader) async throws -> (TAXIICollection, CollectionAccess) {
         let root = try await root(context)
-        let id = try context.parameters.require("cid")
+        let id = try context.parameters.require("id")
         guard let found = try await store.collection(id: id, apiRoot: root.name, for: reader) else { throw TAXIIFailure.notFound("collection") }
         guard found.1.canRead else { throw TAXIIFailure.forbidden("you may not read this collection") }
         return found
@@ -139,7 +141,7 @@ struct TAXIIController {
         _ = try negotiate(request, .taxiiResource)
         let reader = try context.requireReader()
         let root = try await root(context)
-        let id = try context.parameters.require("cid")
+        let id = try context.parameters.require("id")
         guard let (collection, access) = try await store.collection(id: id, apiRoot: root.name, for: reader) else {
             throw TAXIIFailure.notFound("collection")
         }
@@ -184,7 +186,7 @@ struct TAXIIController {
     }
 
     func objectIdParameter(_ context: AppContext) throws -> String {
-        let id = try context.parameters.require("oid")
+        let id = try context.parameters.require("object_id")
         guard StixIdentifier(id) != nil else { throw TAXIIFailure.notFound("object") }
         return id
     }
@@ -194,7 +196,7 @@ struct TAXIIController {
         _ = try TAXIINegotiation.requestType(contentType: request.headers[.contentType], for: .objects).get()
         let reader = try context.requireReader()
         let root = try await root(context)
-        let id = try context.parameters.require("cid")
+        let id = try context.parameters.require("id")
         guard let (collection, access) = try await store.collection(id: id, apiRoot: root.name, for: reader) else {
             throw TAXIIFailure.notFound("collection")
         }
@@ -285,7 +287,7 @@ struct TAXIIController {
         _ = try negotiate(request, .taxiiResource)
         let reader = try context.requireReader()
         let root = try await root(context)
-        let id = try context.parameters.require("sid")
+        let id = try context.parameters.require("status_id")
         guard let status = try await store.status(id: id, apiRoot: root.name, for: reader) else { throw TAXIIFailure.notFound("status") }
         return respond(statusResource(status))
     }
