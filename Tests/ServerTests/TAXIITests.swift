@@ -176,3 +176,41 @@ struct TAXIITests {
         }
     }
 }
+
+@Suite("Threat sharing pages")
+struct IntelPageTests {
+    @Test("a GREEN reader's pages show counts, objects, versions and relationships it may see, and nothing else", arguments: Engine.available)
+    func pages(engine: Engine) async throws {
+        try await Harness.run(engine) { h in
+            let w = try await TAXIIWorld.make(h)
+            let green = TLPLevel.green.markingDefinitionId
+            func named(_ json: String, _ name: String) -> String { String(json.dropLast()) + #","name":"\#(name)"}"# }
+            let visible = named(stixIndicator(1, marking: green), "Visible beacon")
+            let newer = named(stixIndicator(1, marking: green, modified: "2024-05-01T00:00:00.000Z"), "Visible beacon")
+            let hidden = named(stixIndicator(2, marking: nil), "Hidden amber beacon")
+            let other = named(stixIndicator(3, marking: green), "Neighbour")
+            let relationship = #"{"type":"relationship","spec_version":"2.1","id":"relationship--00000009-0000-4000-8000-000000000000","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"indicates","source_ref":"indicator--00000001-0000-4000-8000-000000000000","target_ref":"indicator--00000003-0000-4000-8000-000000000000","object_marking_refs":["\#(green)"]}"#
+            #expect(try await w.post(#"{"objects":[\#([visible, newer, hidden, other, relationship].joined(separator: ","))]}"#).status == .accepted)
+            let greenOrg = try #require(try await h.directory.organisation(named: "Green bank"))
+            let member = try #require(try await h.directory.users(orgId: greenOrg.id).first)
+            let (_, session) = try await WebTests().signIn(h, name: member.name, password: "member password 1")
+            let secret = try #require(session)
+            let cookie: HTTPFields = [.cookie: "ch_session=\(secret)"]
+            let list = try await h.request(.get, "/intel", headers: cookie)
+            #expect(list.status == .ok)
+            #expect(list.text.contains("Feed") && list.text.contains("<td>4</td>"), "four GREEN versions counted, the AMBER one not")
+            let browse = try await h.request(.get, "/intel/collections/\(w.collection.id)", headers: cookie)
+            #expect(browse.text.contains("Visible beacon") && browse.text.contains("Neighbour"))
+            #expect(!browse.text.contains("Hidden amber beacon"))
+            let filtered = try await h.request(.get, "/intel/collections/\(w.collection.id)?type=relationship", headers: cookie)
+            #expect(!filtered.text.contains("Neighbour") && filtered.text.contains("relationship--00000009"))
+            let page = try await h.request(.get, "/intel/collections/\(w.collection.id)/objects/indicator--00000001-0000-4000-8000-000000000000",
+                                           headers: cookie)
+            #expect(page.text.contains("2024-05-01T00:00:00.000Z") && page.text.contains("2024-01-01T00:00:00.000Z"), "both versions")
+            #expect(page.text.contains("indicates") && page.text.contains("indicator--00000003-0000-4000-8000-000000000000"))
+            let hiddenPage = try await h.request(.get, "/intel/collections/\(w.collection.id)/objects/indicator--00000002-0000-4000-8000-000000000000",
+                                                 headers: cookie)
+            #expect(hiddenPage.status == .notFound, "a hidden object's page answers like a missing one")
+        }
+    }
+}

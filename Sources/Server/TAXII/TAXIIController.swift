@@ -31,6 +31,7 @@ struct TAXIIController {
         g.get(":api_root/collections/:id/objects/:object_id/versions", use: versions)
         g.get(":api_root/collections/:id/manifest", use: manifest)
         g.get(":api_root/status/:status_id", use: status)
+        IntelPages(services: services).register(on: router)
     }
 
     // MARK: Helpers

@@ -390,10 +390,15 @@ public struct ThreatSharingStore: Sendable {
             conditions.append("(o.date_added_us > \(a) OR (o.date_added_us = \(a) AND o.seq > \(s)))")
         }
         let limit = bind(.int(Int64(q.limit + 1)))
+        // With ids the rows are few: sorting them must not tempt the planner into walking the
+        // whole (collection, date_added) index instead of the (collection, id, version) one,
+        // which SQLite does without statistics; `+ 0` keeps the ordering index out of reach.
+        let byId = request.objectId != nil || !q.ids.isEmpty
+        let order = byId ? "o.date_added_us + 0, o.seq + 0" : "o.date_added_us, o.seq"
         let sql = """
             SELECT o.seq, o.object_id, o.type, o.spec_version, o.version_us, o.date_added_us, o.tlp, o.body
             FROM taxii_objects o WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY o.date_added_us, o.seq LIMIT \(limit)
+            ORDER BY \(order) LIMIT \(limit)
             """
         let finalBinds = binds
         let rows = try await db.read { conn in try await conn.query(sql, finalBinds) }
@@ -442,6 +447,28 @@ public struct ThreatSharingStore: Sendable {
                            detail: ["object": objectId, "versions": String(deleted)]),
                 at: now, on: conn)
             return deleted
+        }
+    }
+}
+
+extension ThreatSharingStore {
+    /// Relationship objects (latest versions the requester may see) whose `source_ref` or
+    /// `target_ref` is `objectId`, for the object page. Scans the collection's relationships
+    /// through the type index; bounded by `limit`.
+    public func relationships(of objectId: String, collectionId: String, access: CollectionAccess, limit: Int = 200) async throws -> [JSONValue] {
+        let visible = access.visibleSQL(alias: "o", firstBind: 3)
+        let needle = "%\"" + objectId.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "\\_") + "\"%"
+        let rows = try await db.read { conn in
+            try await conn.query("""
+                SELECT o.body FROM taxii_objects o
+                WHERE o.collection_id = $1 AND o.type = 'relationship' AND o.is_last = 1 AND o.body LIKE $2 ESCAPE '\\'
+                  AND \(visible.sql)
+                ORDER BY o.date_added_us, o.seq LIMIT \(max(1, limit))
+                """, [.text(collectionId), .text(needle)] + visible.binds)
+        }
+        return try rows.compactMap { row in
+            let object = try JSONValue.parse(Data(try row.string("body").utf8))
+            return object["source_ref"]?.stringValue == objectId || object["target_ref"]?.stringValue == objectId ? object : nil
         }
     }
 }
