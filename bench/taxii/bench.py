@@ -91,7 +91,7 @@ def start_medallion(tmp: str):
     }
     data_file = Path(tmp) / "data.json"
     data_file.write_text(json.dumps(data))
-    config = {"backend": {"module_class": "MemoryBackend", "filename": str(data_file)}, "users": {"bench": "bench"},
+    config = {"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend", "filename": str(data_file)}, "users": {"bench": "bench"},
               "taxii": {"max_page_size": 1000}}
     config_file = Path(tmp) / "config.json"
     config_file.write_text(json.dumps(config))
@@ -133,6 +133,7 @@ def main() -> int:
                 break
         elapsed = time.perf_counter() - started
         result.update(ingested=stored, ingest_seconds=round(elapsed, 2), ingest_objects_per_second=round(stored / elapsed, 1))
+        print(json.dumps(result), file=sys.stderr, flush=True)
         ids = [o["id"] for o in data[:stored]]
         times = []
         lookup_started = time.perf_counter()
@@ -144,6 +145,7 @@ def main() -> int:
             if time.perf_counter() - lookup_started > args.phase_timeout:
                 break
         result.update(lookups=len(times), lookup_median_ms=round(percentile(times, 50), 2), lookup_p99_ms=round(percentile(times, 99), 2))
+        print(json.dumps(result), file=sys.stderr, flush=True)
         started = time.perf_counter()
         seen = 0
         for envelope in as_pages(collection.get_objects, per_request=page):

@@ -375,15 +375,7 @@ public struct ThreatSharingStore: Sendable {
         if !q.specVersions.isEmpty {
             conditions.append("o.spec_version IN (\(q.specVersions.map { bind(.text($0)) }.joined(separator: ", ")))")
         }
-        if !q.version.all {
-            var alternatives: [String] = []
-            if q.version.last { alternatives.append("o.is_last = 1") }
-            if q.version.first { alternatives.append("o.is_first = 1") }
-            if !q.version.timestamps.isEmpty {
-                alternatives.append("o.version_us IN (\(q.version.timestamps.sorted().map { bind(.int($0.microseconds)) }.joined(separator: ", ")))")
-            }
-            conditions.append(alternatives.isEmpty ? "1 = 0" : "(" + alternatives.joined(separator: " OR ") + ")")
-        }
+        if let condition = Self.versionCondition(q.version, alias: "o.", bind: bind) { conditions.append(condition) }
         if let after = q.addedAfter { conditions.append("o.date_added_us > \(bind(.int(after.microseconds)))") }
         if let next = q.next {
             let a = bind(.int(next.dateAdded.microseconds)), s = bind(.int(next.sequence))
@@ -411,6 +403,18 @@ public struct ThreatSharingStore: Sendable {
         return TAXIIPage(fetched: objects, limit: q.limit, position: \.cursor)
     }
 
+    /// `match[version]` as SQL over the flags kept at ingest; nil for `all`.
+    static func versionCondition(_ filter: VersionFilter, alias t: String, bind: (SQLValue) -> String) -> String? {
+        if filter.all { return nil }
+        var alternatives: [String] = []
+        if filter.last { alternatives.append("\(t)is_last = 1") }
+        if filter.first { alternatives.append("\(t)is_first = 1") }
+        if !filter.timestamps.isEmpty {
+            alternatives.append("\(t)version_us IN (\(filter.timestamps.sorted().map { bind(.int($0.microseconds)) }.joined(separator: ", ")))")
+        }
+        return alternatives.isEmpty ? "1 = 0" : "(" + alternatives.joined(separator: " OR ") + ")"
+    }
+
     /// Deletes the selected versions of one object the requester can see; returns how many.
     public func delete(objectId: String, collection: TAXIICollection, access: CollectionAccess, version: VersionFilter,
                        specVersions: [String], actor: String, at now: Date) async throws -> Int {
@@ -422,12 +426,8 @@ public struct ThreatSharingStore: Sendable {
             if !specVersions.isEmpty {
                 conditions.append("spec_version IN (\(specVersions.map { binds.append(.text($0)); return "$\(binds.count)" }.joined(separator: ", ")))")
             }
-            if !version.all {
-                var alternatives: [String] = []
-                if version.last { alternatives.append("is_last = 1") }
-                if version.first { alternatives.append("is_first = 1") }
-                for t in version.timestamps.sorted() { binds.append(.int(t.microseconds)); alternatives.append("version_us = $\(binds.count)") }
-                conditions.append(alternatives.isEmpty ? "1 = 0" : "(" + alternatives.joined(separator: " OR ") + ")")
+            if let condition = Self.versionCondition(version, alias: "", bind: { binds.append($0); return "$\(binds.count)" }) {
+                conditions.append(condition)
             }
             // With no version filter TAXII deletes every version; VersionFilter.default is `last`,
             // so the caller passes `all` when the parameter was absent.
