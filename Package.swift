@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Platform", "TestSupport", "Frontier",
+                "Server", "Platform", "TestSupport", "Frontier", "ThreatSharing",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -65,6 +65,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     router.add(middleware: ErrorMiddleware(renderPage: { status, message, context in
         services.pages.errorPage(status: status, message: message, context: context)
     }))
+    router.add(middleware: TAXIIErrorMiddleware())
     router.add(middleware: AuthMiddleware(directory: services.directory))
 
     router.get("/healthz") { _, _ in Response.text("ok\n") }
@@ -84,6 +85,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     VulnerabilityController(services: services).register(on: router.group("api/v1"))
     WebController(services: services).register(on: router)
     FrontierRoutes.register(services, api: router.group("api/v1"), web: router)
+    TAXIIController(services: services).register(on: router)
     return router
 }
 

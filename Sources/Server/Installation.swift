@@ -2,11 +2,13 @@
 // every command and the HTTP tests migrate and check against this list.
 import Frontier
 import Platform
+import ThreatSharing
 import Vulnerabilities
 
 public enum Installation {
     /// Each area owns a range of migration versions (see `Migrator`); add an area's list here.
-    public static let migrations: [Migration] = Schema.platform + FrontierSchema.migrations + VulnerabilitySchema.migrations
+    public static let migrations: [Migration] =
+        Schema.platform + FrontierSchema.migrations + VulnerabilitySchema.migrations + ThreatSharingSchema.migrations
 
     public static var migrator: Migrator { Migrator(migrations) }
 }

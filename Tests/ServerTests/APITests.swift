@@ -175,7 +175,8 @@ struct APITests {
             #expect(document["openapi"] as? String == "3.1.0")
             let paths = try #require(document["paths"] as? [String: [String: Any]])
             var documented = Set<String>()
-            for (path, operations) in paths {
+            // TAXII's routes are checked against the router by TAXIITests.documentedRoutes.
+            for (path, operations) in paths where !path.hasPrefix("/taxii2/") {
                 for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
             }
             let served: Set<String> = [

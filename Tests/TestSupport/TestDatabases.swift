@@ -32,6 +32,12 @@ public struct TestDatabase: Sendable {
         try? await db.close()
         await cleanup()
     }
+
+    /// A second, independent `Database` over the same file or schema, standing in for another
+    /// server process. The caller closes it.
+    public func openAnother() async throws -> any Database {
+        try await storage.open(logger: TestDatabases.logger, maximumConnections: 2)
+    }
 }
 
 public enum TestDatabases {

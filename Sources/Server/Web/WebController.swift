@@ -169,7 +169,7 @@ struct WebController {
          "summary": "Cyber-capability evaluations run against model endpoints, scored with confidence bounds."],
         ["name": "Vulnerability clearinghouse", "status": "coming next",
          "summary": "Scan deconfliction, report intake and deduplication, prioritisation, embargoed disclosure cases and advisories."],
-        ["name": "Threat sharing", "status": "coming next",
+        ["name": "Threat sharing", "status": "available", "link": "/intel",
          "summary": "A TAXII 2.1 feed of STIX 2.1 intelligence with TLP 2.0 enforced for each reader."],
         ["name": "Defenders and incidents", "status": "coming next",
          "summary": "Access to AI defensive tools, remediation deadlines, and reporting of AI-enabled intrusions."],

@@ -1,0 +1,474 @@
+// The TAXII store: API roots, collections and their grants, object versions and status
+// resources, over the platform's storage seam (same SQL on SQLite and PostgreSQL).
+// Objects are validated and their timestamps parsed once at ingest; pages are keyset pages on
+// (date_added, seq) with every filter — the reader's TLP included — in SQL, so `limit` counts
+// only what the reader may see and a page costs what it returns.
+import Foundation
+import Platform
+
+public struct TAXIIAPIRoot: Sendable, Hashable {
+    public var name: String
+    public var title: String
+    public var description: String
+    public var maxContentLength: Int
+}
+
+public struct TAXIICollection: Sendable, Hashable {
+    public var id: String
+    public var apiRoot: String
+    public var title: String
+    public var description: String
+    /// The TLP of objects that carry no TLP marking, applied when they are stored.
+    public var defaultTLP: TLPLevel
+    public var createdAt: Date
+}
+
+/// One stored object version as pages return it.
+public struct StoredObject: Sendable, Hashable {
+    public var seq: Int64
+    public var objectId: String
+    public var type: String
+    public var specVersion: String
+    public var version: StixTimestamp
+    public var dateAdded: StixTimestamp
+    public var tlp: TLPLevel
+    /// Canonical JSON of the object.
+    public var body: String
+
+    public var cursor: PageCursor { PageCursor(dateAdded: dateAdded, sequence: seq) }
+}
+
+/// The per-request result TAXII reports as a status resource.
+public struct TAXIIStatus: Sendable, Hashable {
+    public struct Detail: Sendable, Hashable {
+        public var objectId: String
+        public var version: String
+        public var message: String?
+    }
+
+    public var id: String
+    public var status: String
+    public var requestTimestamp: StixTimestamp
+    public var totalCount: Int
+    public var successes: [Detail]
+    public var failures: [Detail]
+    public var pendings: [Detail]
+    /// Versions newly stored (identical re-posts succeed without adding anything).
+    public var added: Int
+}
+
+/// What a page of objects is asked for: the parsed TAXII query plus the endpoint's fixed filters.
+public struct ObjectPageRequest: Sendable {
+    public var query: TAXIIQuery
+    /// `/objects/{id}/` and `/versions/` fix one id.
+    public var objectId: String?
+
+    public init(query: TAXIIQuery, objectId: String? = nil) {
+        self.query = query
+        self.objectId = objectId
+    }
+}
+
+public struct ThreatSharingStore: Sendable {
+    public let db: any Database
+
+    public init(db: any Database) { self.db = db }
+
+    // MARK: API roots and collections
+
+    public func apiRoots() async throws -> [TAXIIAPIRoot] {
+        try await db.read { conn in
+            try await conn.query("SELECT name, title, description, max_content_length FROM taxii_api_roots ORDER BY name", [])
+                .map(Self.apiRoot)
+        }
+    }
+
+    public func apiRoot(named name: String) async throws -> TAXIIAPIRoot? {
+        try await db.read { conn in
+            try await conn.first("SELECT name, title, description, max_content_length FROM taxii_api_roots WHERE name = $1", [.text(name)])
+                .map(Self.apiRoot)
+        }
+    }
+
+    static func apiRoot(_ row: SQLRow) throws -> TAXIIAPIRoot {
+        TAXIIAPIRoot(name: try row.string("name"), title: try row.string("title"), description: try row.string("description"),
+                     maxContentLength: Int(try row.int("max_content_length")))
+    }
+
+    /// Creates a collection with its grants. `apiRoot` must exist; organisations must exist.
+    public func createCollection(title: String, description: String = "", apiRoot: String = ThreatSharingSchema.defaultAPIRoot,
+                                 defaultTLP: TLPLevel = .amber, grants: [CollectionGrant], actor: String, at now: Date) async throws -> TAXIICollection {
+        let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 200 else { throw DomainError.invalid(field: "title", reason: "must be 1 to 200 characters") }
+        guard Set(grants.map(\.orgId)).count == grants.count else {
+            throw DomainError.invalid(field: "grants", reason: "an organisation is named twice")
+        }
+        let collection = TAXIICollection(id: UUID().uuidString.lowercased(), apiRoot: apiRoot, title: trimmed, description: description,
+                                         defaultTLP: defaultTLP, createdAt: Date(microsecondsSinceEpoch: now.microsecondsSinceEpoch))
+        return try await db.write { conn in
+            guard try await conn.first("SELECT name FROM taxii_api_roots WHERE name = $1", [.text(apiRoot)]) != nil else {
+                throw DomainError.invalid(field: "api_root", reason: "no API root named \(apiRoot)")
+            }
+            try await conn.execute(
+                "INSERT INTO taxii_collections (id, api_root, title, description, default_tlp, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                [.text(collection.id), .text(apiRoot), .text(trimmed), .text(description), .int(Int64(defaultTLP.rawValue)),
+                 .int(now.microsecondsSinceEpoch)])
+            for grant in grants {
+                guard try await conn.first("SELECT id FROM organisations WHERE id = $1", [.text(grant.orgId)]) != nil else {
+                    throw DomainError.invalid(field: "grants", reason: "no organisation with id \(grant.orgId)")
+                }
+                try await conn.execute(
+                    "INSERT INTO taxii_grants (collection_id, org_id, read_level, can_write) VALUES ($1, $2, $3, $4)",
+                    [.text(collection.id), .text(grant.orgId), .int(Int64(grant.readLevel?.rawValue ?? -1)), SQLValue(grant.canWrite)])
+            }
+            try await AuditLog.append(
+                AuditEvent(actor: actor, action: "taxii.collection.create", target: "taxii-collection:\(collection.id)",
+                           detail: ["title": trimmed, "api_root": apiRoot, "default_tlp": defaultTLP.name,
+                                    "grants": grants.map { "\($0.orgId)=\($0.readLevel?.name ?? "none")\($0.canWrite ? "+write" : "")" }
+                                        .joined(separator: " ")]),
+                at: now, on: conn)
+            return collection
+        }
+    }
+
+    static let collectionColumns = "c.id, c.api_root, c.title, c.description, c.default_tlp, c.created_at"
+
+    static func collection(_ row: SQLRow) throws -> TAXIICollection {
+        TAXIICollection(id: try row.string("id"), apiRoot: try row.string("api_root"), title: try row.string("title"),
+                        description: try row.string("description"),
+                        defaultTLP: TLPLevel(rawValue: Int(try row.int("default_tlp"))) ?? .red,
+                        createdAt: Date(microsecondsSinceEpoch: try row.int("created_at")))
+    }
+
+    static func grant(_ row: SQLRow) -> CollectionGrant? {
+        guard let org = row.optionalString("org_id") else { return nil }
+        let level = row.optionalInt("read_level").flatMap { $0 >= 0 ? TLPLevel(rawValue: Int($0)) : nil }
+        return CollectionGrant(orgId: org, readLevel: level, canWrite: row.optionalInt("can_write") == 1)
+    }
+
+    /// The collections of an API root this reader has any right on, with those rights.
+    public func collections(apiRoot: String, for reader: Reader) async throws -> [(TAXIICollection, CollectionAccess)] {
+        try await db.read { conn in
+            let rows = try await conn.query("""
+                SELECT \(Self.collectionColumns), g.org_id, g.read_level, g.can_write
+                FROM taxii_collections c LEFT JOIN taxii_grants g ON g.collection_id = c.id AND g.org_id = $2
+                WHERE c.api_root = $1 ORDER BY c.title, c.id
+                """, [.text(apiRoot), .text(reader.orgId)])
+            return try rows.compactMap { row in
+                let access = CollectionAccess.of(reader, grant: Self.grant(row))
+                return access.seesCollection ? (try Self.collection(row), access) : nil
+            }
+        }
+    }
+
+    /// One collection and the reader's rights; nil when missing or invisible to them.
+    public func collection(id: String, apiRoot: String? = nil, for reader: Reader) async throws -> (TAXIICollection, CollectionAccess)? {
+        try await db.read { conn in
+            guard let row = try await conn.first("""
+                SELECT \(Self.collectionColumns), g.org_id, g.read_level, g.can_write
+                FROM taxii_collections c LEFT JOIN taxii_grants g ON g.collection_id = c.id AND g.org_id = $2
+                WHERE c.id = $1
+                """, [.text(id), .text(reader.orgId)]) else { return nil }
+            let collection = try Self.collection(row)
+            if let apiRoot, collection.apiRoot != apiRoot { return nil }
+            let access = CollectionAccess.of(reader, grant: Self.grant(row))
+            return access.seesCollection ? (collection, access) : nil
+        }
+    }
+
+    /// A collection regardless of reader, for administration and import.
+    public func collection(id: String) async throws -> TAXIICollection? {
+        try await db.read { conn in
+            try await conn.first("SELECT \(Self.collectionColumns) FROM taxii_collections c WHERE c.id = $1", [.text(id)]).map(Self.collection)
+        }
+    }
+
+    /// How many object versions in the collection this requester may see.
+    public func count(collectionId: String, access: CollectionAccess) async throws -> Int {
+        let visible = access.visibleSQL(alias: "o", firstBind: 2)
+        return try await db.read { conn in
+            Int(try await conn.scalarInt(
+                "SELECT COUNT(*) FROM taxii_objects o WHERE o.collection_id = $1 AND \(visible.sql)",
+                [.text(collectionId)] + visible.binds))
+        }
+    }
+
+    // MARK: Ingest
+
+    /// Validates and stores objects, one status detail per object. Used by TAXII POST, by
+    /// `clearinghouse intel import`, and by other areas publishing into a collection (see
+    /// `publish`). Writes in chunks so a large import does not hold one huge transaction.
+    public func add(_ objects: [JSONValue], to collection: TAXIICollection, requester: String, actor: String, at now: Date,
+                    validator: StixValidator = StixValidator(), chunkSize: Int = 1000) async throws -> TAXIIStatus {
+        var successes: [TAXIIStatus.Detail] = []
+        var failures: [TAXIIStatus.Detail] = []
+        var added = 0
+        var position: Int64 = 0
+        var detailRows: [(Int64, String, TAXIIStatus.Detail)] = []
+        let statusId = UUID().uuidString.lowercased()
+        let requestTime = StixTimestamp(microseconds: now.microsecondsSinceEpoch)
+        var start = 0
+        repeat {
+            let chunk = Array(objects[start..<min(objects.count, start + chunkSize)])
+            let base = start
+            let outcome = try await db.write { conn -> (Int, [(Bool, TAXIIStatus.Detail)]) in
+                // date_added never moves backwards within a collection, so added_after polling
+                // does not skip a version stored by a process whose clock lags.
+                let latest = try await conn.scalarInt(
+                    "SELECT COALESCE(MAX(date_added_us), 0) FROM taxii_objects WHERE collection_id = $1", [.text(collection.id)])
+                let dateAdded = max(now.microsecondsSinceEpoch, latest)
+                var added = 0
+                var results: [(Bool, TAXIIStatus.Detail)] = []
+                for (offset, object) in chunk.enumerated() {
+                    let index = base + offset
+                    switch validator.validate(object, path: "$.objects[\(index)]") {
+                    case .failure(let violation):
+                        results.append((false, TAXIIStatus.Detail(
+                            objectId: violation.objectId ?? object["id"]?.stringValue ?? "", version: object["modified"]?.stringValue
+                                ?? object["created"]?.stringValue ?? "", message: violation.description)))
+                    case .success(let summary):
+                        let version = summary.versionTimestamp ?? StixTimestamp(microseconds: dateAdded)
+                        if try await Self.insert(object, summary: summary, version: version, dateAdded: dateAdded,
+                                                 collection: collection, on: conn) { added += 1 }
+                        results.append((true, TAXIIStatus.Detail(objectId: summary.id, version: version.format(.millisecond), message: nil)))
+                    }
+                }
+                if !chunk.isEmpty {
+                    let failed = results.filter { !$0.0 }.count
+                    try await AuditLog.append(
+                        AuditEvent(actor: actor, action: "taxii.objects.add", target: "taxii-collection:\(collection.id)",
+                                   detail: ["status": statusId, "received": String(chunk.count), "added": String(added),
+                                            "failed": String(failed)]),
+                        at: now, on: conn)
+                }
+                return (added, results)
+            }
+            added += outcome.0
+            for (ok, d) in outcome.1 {
+                if ok { successes.append(d) } else { failures.append(d) }
+                detailRows.append((position, ok ? "success" : "failure", d))
+                position += 1
+            }
+            start += chunkSize
+        } while start < objects.count
+        let status = TAXIIStatus(id: statusId, status: "complete", requestTimestamp: requestTime, totalCount: objects.count,
+                                 successes: successes, failures: failures, pendings: [], added: added)
+        try await record(status, apiRoot: collection.apiRoot, collectionId: collection.id, requester: requester, details: detailRows)
+        return status
+    }
+
+    /// Stores one validated version unless that version is already there. Keeps `is_first` /
+    /// `is_last` right so `match[version]=first|last` is an indexed filter, not a scan.
+    static func insert(_ object: JSONValue, summary: StixObjectSummary, version: StixTimestamp, dateAdded: Int64,
+                       collection: TAXIICollection, on conn: any SQLConnection) async throws -> Bool {
+        let key: [SQLValue] = [.text(collection.id), .text(summary.id)]
+        guard let bounds = try await conn.first("""
+            SELECT MIN(version_us) AS lo, MAX(version_us) AS hi,
+                   SUM(CASE WHEN version_us = $3 THEN 1 ELSE 0 END) AS same
+            FROM taxii_objects WHERE collection_id = $1 AND object_id = $2
+            """, key + [.int(version.microseconds)]) else { return false }
+        if (bounds.optionalInt("same") ?? 0) > 0 { return false }
+        let lo = bounds.optionalInt("lo"), hi = bounds.optionalInt("hi")
+        let isFirst = lo.map { version.microseconds < $0 } ?? true
+        let isLast = hi.map { version.microseconds > $0 } ?? true
+        if isFirst, lo != nil {
+            try await conn.execute("UPDATE taxii_objects SET is_first = 0 WHERE collection_id = $1 AND object_id = $2 AND is_first = 1", key)
+        }
+        if isLast, hi != nil {
+            try await conn.execute("UPDATE taxii_objects SET is_last = 0 WHERE collection_id = $1 AND object_id = $2 AND is_last = 1", key)
+        }
+        let tlp = summary.tlp ?? collection.defaultTLP
+        let recipients = tlp == .red ? LabelColumns.encodeList(summary.recipients ?? []) : ","
+        let body = String(decoding: object.encoded(), as: UTF8.self)
+        let rows = try await conn.query("""
+            INSERT INTO taxii_objects (collection_id, object_id, type, spec_version, created_us, modified_us, version_us,
+                date_added_us, is_first, is_last, tlp, recipients, body)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            ON CONFLICT (collection_id, object_id, version_us) DO NOTHING RETURNING seq
+            """, key + [.text(summary.type), .text(summary.effectiveSpecVersion), SQLValue(summary.created?.microseconds),
+                        SQLValue(summary.modified?.microseconds), .int(version.microseconds), .int(dateAdded),
+                        SQLValue(isFirst), SQLValue(isLast), .int(Int64(tlp.rawValue)), .text(recipients), .text(body)])
+        return !rows.isEmpty
+    }
+
+    /// For other areas (the vulnerability clearinghouse's advisories): publishes STIX objects
+    /// (e.g. `vulnerability` and `report`, marked with TLP via `object_marking_refs` — see
+    /// `TLPLevel.markingDefinitionId` — and, for TLP:RED, `x_clearinghouse_recipients`) into a
+    /// collection on behalf of `actor`. Same validation, storage and status as a TAXII POST;
+    /// no grant check, since the caller decides what it publishes where.
+    public func publish(_ objects: [JSONValue], collectionId: String, actor: String, at now: Date) async throws -> TAXIIStatus {
+        guard let collection = try await collection(id: collectionId) else { throw DomainError.notFound("collection") }
+        return try await add(objects, to: collection, requester: actor, actor: actor, at: now)
+    }
+
+    // MARK: Status
+
+    func record(_ status: TAXIIStatus, apiRoot: String, collectionId: String, requester: String,
+                details: [(Int64, String, TAXIIStatus.Detail)]) async throws {
+        try await db.write { conn in
+            try await conn.execute("""
+                INSERT INTO taxii_status (id, api_root, collection_id, requester, status, request_us, total_count,
+                    success_count, failure_count, pending_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                """, [.text(status.id), .text(apiRoot), .text(collectionId), .text(requester), .text(status.status),
+                      .int(status.requestTimestamp.microseconds), .int(Int64(status.totalCount)), .int(Int64(status.successes.count)),
+                      .int(Int64(status.failures.count)), .int(Int64(status.pendings.count))])
+            // Multi-row inserts keep a 20,000-object status to a few dozen statements.
+            var index = 0
+            while index < details.count {
+                let slice = details[index..<min(details.count, index + 100)]
+                var values: [String] = []
+                var binds: [SQLValue] = []
+                for (position, outcome, detail) in slice {
+                    let n = binds.count
+                    values.append("($\(n + 1), $\(n + 2), $\(n + 3), $\(n + 4), $\(n + 5), $\(n + 6))")
+                    binds += [.text(status.id), .int(position), .text(outcome), .text(detail.objectId), .text(detail.version),
+                              SQLValue(detail.message)]
+                }
+                try await conn.execute(
+                    "INSERT INTO taxii_status_details (status_id, position, outcome, object_id, version, message) VALUES "
+                        + values.joined(separator: ", "), binds)
+                index += 100
+            }
+        }
+    }
+
+    /// A status resource, visible to the requester who caused it and to administrators.
+    public func status(id: String, apiRoot: String, for reader: Reader) async throws -> TAXIIStatus? {
+        try await db.read { conn in
+            guard let row = try await conn.first(
+                "SELECT id, requester, status, request_us, total_count FROM taxii_status WHERE id = $1 AND api_root = $2",
+                [.text(id), .text(apiRoot)]) else { return nil }
+            let requester = try row.string("requester")
+            guard reader.isAdmin || requester == "user:\(reader.userId)" else { return nil }
+            var status = TAXIIStatus(id: id, status: try row.string("status"),
+                                     requestTimestamp: StixTimestamp(microseconds: try row.int("request_us")),
+                                     totalCount: Int(try row.int("total_count")), successes: [], failures: [], pendings: [], added: 0)
+            for detail in try await conn.query(
+                "SELECT outcome, object_id, version, message FROM taxii_status_details WHERE status_id = $1 ORDER BY position", [.text(id)]) {
+                let d = TAXIIStatus.Detail(objectId: try detail.string("object_id"), version: try detail.string("version"),
+                                           message: detail.optionalString("message"))
+                switch try detail.string("outcome") {
+                case "success": status.successes.append(d)
+                case "failure": status.failures.append(d)
+                default: status.pendings.append(d)
+                }
+            }
+            return status
+        }
+    }
+
+    // MARK: Reading
+
+    /// One keyset page of object versions the requester may see, in (date_added, seq) order.
+    /// Fetches `limit + 1` rows so `more` is known without counting.
+    public func page(collectionId: String, access: CollectionAccess, request: ObjectPageRequest) async throws -> TAXIIPage<StoredObject> {
+        let q = request.query
+        var conditions = ["o.collection_id = $1"]
+        var binds: [SQLValue] = [.text(collectionId)]
+        func bind(_ value: SQLValue) -> String { binds.append(value); return "$\(binds.count)" }
+        let visible = access.visibleSQL(alias: "o", firstBind: binds.count + 1)
+        conditions.append(visible.sql)
+        binds += visible.binds
+        if let id = request.objectId { conditions.append("o.object_id = \(bind(.text(id)))") }
+        if !q.ids.isEmpty { conditions.append("o.object_id IN (\(q.ids.map { bind(.text($0)) }.joined(separator: ", ")))") }
+        if !q.types.isEmpty { conditions.append("o.type IN (\(q.types.map { bind(.text($0)) }.joined(separator: ", ")))") }
+        if !q.specVersions.isEmpty {
+            conditions.append("o.spec_version IN (\(q.specVersions.map { bind(.text($0)) }.joined(separator: ", ")))")
+        }
+        if let condition = Self.versionCondition(q.version, alias: "o.", bind: bind) { conditions.append(condition) }
+        if let after = q.addedAfter { conditions.append("o.date_added_us > \(bind(.int(after.microseconds)))") }
+        if let next = q.next {
+            let a = bind(.int(next.dateAdded.microseconds)), s = bind(.int(next.sequence))
+            conditions.append("(o.date_added_us > \(a) OR (o.date_added_us = \(a) AND o.seq > \(s)))")
+        }
+        let limit = bind(.int(Int64(q.limit + 1)))
+        // With ids the rows are few: sorting them must not tempt the planner into walking the
+        // whole (collection, date_added) index instead of the (collection, id, version) one,
+        // which SQLite does without statistics; `+ 0` keeps the ordering index out of reach.
+        let byId = request.objectId != nil || !q.ids.isEmpty
+        let order = byId ? "o.date_added_us + 0, o.seq + 0" : "o.date_added_us, o.seq"
+        let sql = """
+            SELECT o.seq, o.object_id, o.type, o.spec_version, o.version_us, o.date_added_us, o.tlp, o.body
+            FROM taxii_objects o WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY \(order) LIMIT \(limit)
+            """
+        let finalBinds = binds
+        let rows = try await db.read { conn in try await conn.query(sql, finalBinds) }
+        let objects = try rows.map { row in
+            StoredObject(seq: try row.int("seq"), objectId: try row.string("object_id"), type: try row.string("type"),
+                         specVersion: try row.string("spec_version"), version: StixTimestamp(microseconds: try row.int("version_us")),
+                         dateAdded: StixTimestamp(microseconds: try row.int("date_added_us")),
+                         tlp: TLPLevel(rawValue: Int(try row.int("tlp"))) ?? .red, body: try row.string("body"))
+        }
+        return TAXIIPage(fetched: objects, limit: q.limit, position: \.cursor)
+    }
+
+    /// `match[version]` as SQL over the flags kept at ingest; nil for `all`.
+    static func versionCondition(_ filter: VersionFilter, alias t: String, bind: (SQLValue) -> String) -> String? {
+        if filter.all { return nil }
+        var alternatives: [String] = []
+        if filter.last { alternatives.append("\(t)is_last = 1") }
+        if filter.first { alternatives.append("\(t)is_first = 1") }
+        if !filter.timestamps.isEmpty {
+            alternatives.append("\(t)version_us IN (\(filter.timestamps.sorted().map { bind(.int($0.microseconds)) }.joined(separator: ", ")))")
+        }
+        return alternatives.isEmpty ? "1 = 0" : "(" + alternatives.joined(separator: " OR ") + ")"
+    }
+
+    /// Deletes the selected versions of one object the requester can see; returns how many.
+    public func delete(objectId: String, collection: TAXIICollection, access: CollectionAccess, version: VersionFilter,
+                       specVersions: [String], actor: String, at now: Date) async throws -> Int {
+        try await db.write { conn in
+            var binds: [SQLValue] = [.text(collection.id), .text(objectId)]
+            let visible = access.visibleSQL(alias: "", firstBind: 3)
+            binds += visible.binds
+            var conditions = ["collection_id = $1", "object_id = $2", visible.sql]
+            if !specVersions.isEmpty {
+                conditions.append("spec_version IN (\(specVersions.map { binds.append(.text($0)); return "$\(binds.count)" }.joined(separator: ", ")))")
+            }
+            if let condition = Self.versionCondition(version, alias: "", bind: { binds.append($0); return "$\(binds.count)" }) {
+                conditions.append(condition)
+            }
+            // With no version filter TAXII deletes every version; VersionFilter.default is `last`,
+            // so the caller passes `all` when the parameter was absent.
+            let deleted = try await conn.query(
+                "DELETE FROM taxii_objects WHERE \(conditions.joined(separator: " AND ")) RETURNING seq", binds).count
+            guard deleted > 0 else { return 0 }
+            let key: [SQLValue] = [.text(collection.id), .text(objectId)]
+            try await conn.execute("""
+                UPDATE taxii_objects SET is_first = CASE WHEN version_us = (SELECT MIN(version_us) FROM taxii_objects
+                    WHERE collection_id = $1 AND object_id = $2) THEN 1 ELSE 0 END,
+                    is_last = CASE WHEN version_us = (SELECT MAX(version_us) FROM taxii_objects
+                    WHERE collection_id = $1 AND object_id = $2) THEN 1 ELSE 0 END
+                WHERE collection_id = $1 AND object_id = $2
+                """, key)
+            try await AuditLog.append(
+                AuditEvent(actor: actor, action: "taxii.object.delete", target: "taxii-collection:\(collection.id)",
+                           detail: ["object": objectId, "versions": String(deleted)]),
+                at: now, on: conn)
+            return deleted
+        }
+    }
+}
+
+extension ThreatSharingStore {
+    /// Relationship objects (latest versions the requester may see) whose `source_ref` or
+    /// `target_ref` is `objectId`, for the object page. Scans the collection's relationships
+    /// through the type index; bounded by `limit`.
+    public func relationships(of objectId: String, collectionId: String, access: CollectionAccess, limit: Int = 200) async throws -> [JSONValue] {
+        let visible = access.visibleSQL(alias: "o", firstBind: 3)
+        let needle = "%\"" + objectId.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "\\_") + "\"%"
+        let rows = try await db.read { conn in
+            try await conn.query("""
+                SELECT o.body FROM taxii_objects o
+                WHERE o.collection_id = $1 AND o.type = 'relationship' AND o.is_last = 1 AND o.body LIKE $2 ESCAPE '\\'
+                  AND \(visible.sql)
+                ORDER BY o.date_added_us, o.seq LIMIT \(max(1, limit))
+                """, [.text(collectionId), .text(needle)] + visible.binds)
+        }
+        return try rows.compactMap { row in
+            let object = try JSONValue.parse(Data(try row.string("body").utf8))
+            return object["source_ref"]?.stringValue == objectId || object["target_ref"]?.stringValue == objectId ? object : nil
+        }
+    }
+}
