@@ -44,6 +44,8 @@ let package = Package(
                 "Platform", "Server", "Frontier", "Vulnerabilities", "Benchmarks", "ThreatSharing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // `eval run` owns the model HTTP client's lifetime.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
@@ -81,6 +83,8 @@ let package = Package(
                 "Platform",
                 // Model endpoints (OpenAI chat completions, Anthropic Messages); already built for HummingbirdTesting.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .target(name: "Vulnerabilities", dependencies: ["Platform"], swiftSettings: strict),
