@@ -44,8 +44,6 @@ let package = Package(
                 "Platform", "Server", "Frontier", "Vulnerabilities", "Benchmarks", "ThreatSharing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                // `eval run` owns the model HTTP client's lifetime.
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
@@ -108,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Platform", "TestSupport",
+                "Server", "Platform", "TestSupport", "Benchmarks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -10,7 +10,12 @@ public enum InspectLog {
 
     public static func export(_ contents: RunLog.Contents) throws -> Data {
         guard let header = contents.header else { throw BenchmarkError.missingField(location: "run log: header") }
-        let records = contents.records
+        // Finishing order is arbitrary under concurrency; Inspect lists samples by epoch, then id.
+        let records = contents.records.sorted { a, b in
+            if a.epoch != b.epoch { return a.epoch < b.epoch }
+            if let x = Int(a.sampleID), let y = Int(b.sampleID) { return x < y }
+            return a.sampleID < b.sampleID
+        }
         let scorerName = header.suiteSpec?.scorer.type.rawValue ?? "score"
         let binaryChoice = header.suiteSpec?.scorer.type == .choice
         let iso = RunLog.timestampFormatter

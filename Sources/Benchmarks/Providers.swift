@@ -129,6 +129,21 @@ public struct HTTPModelProvider: ModelProvider {
         self.client = client
     }
 
+    /// Runs `body` with a provider whose HTTP client lives exactly as long as the call.
+    public static func with<T: Sendable>(spec: ModelSpec, baseURL: String, apiKey: String?, maxConnections: Int,
+                                         _ body: (HTTPModelProvider) async throws -> T) async throws -> T {
+        let client = makeModelHTTPClient(maxConnections: maxConnections)
+        let provider = HTTPModelProvider(spec: spec, baseURL: baseURL, apiKey: apiKey, client: client)
+        do {
+            let result = try await body(provider)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
     var endpoint: String {
         switch spec.provider {
         case .openai: return baseURL + "/chat/completions"

@@ -2,7 +2,6 @@
 // and import from Inspect AI's JSON eval log, and stand up the local test model server. None of
 // these touch the database.
 import ArgumentParser
-import AsyncHTTPClient
 import Benchmarks
 import Foundation
 import Hummingbird
@@ -188,23 +187,17 @@ struct Eval: AsyncParsableCommand {
 enum EvalSession {
     static func execute(spec: ModelSpec, baseURL: String, options: RunOptions, suite: Suite, json: Bool,
                         _ body: (EvalRunner, (@Sendable (RunProgress) -> Void)?) async throws -> RunSummary) async throws {
-        let client = makeModelHTTPClient(maxConnections: options.maxConnections)
-        let provider = HTTPModelProvider(spec: spec, baseURL: baseURL, apiKey: spec.apiKey(), client: client)
         let verifier: ExploitVerifier? = suite.scorer.type == .exploit ? ExploitVerifier() : nil
-        let runner = EvalRunner(provider: provider, options: options, verifier: verifier)
         // Progress only for a person watching: a pipe or file gets the summary alone.
         var progress: (@Sendable (RunProgress) -> Void)?
         if isatty(STDERR_FILENO) == 1 {
             progress = { (p: RunProgress) in FileHandle.standardError.write(Data("\r\u{1B}[K\(p.line)".utf8)) }
         }
-        let summary: RunSummary
-        do {
-            summary = try await body(runner, progress)
-        } catch {
-            try? await client.shutdown()
-            throw error
+        let watcher = progress
+        let summary = try await HTTPModelProvider.with(spec: spec, baseURL: baseURL, apiKey: spec.apiKey(),
+                                                       maxConnections: options.maxConnections) { provider in
+            try await body(EvalRunner(provider: provider, options: options, verifier: verifier), watcher)
         }
-        try await client.shutdown()
         if progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
         printSummary(summary, json: json, model: spec.description)
         if summary.errors > 0 {
