@@ -91,8 +91,15 @@ public struct RunProgress: Sendable {
     }
 }
 
+/// Where finished samples go as they finish: the JSONL log file, or the platform's database.
+public protocol RunSink: Sendable {
+    func record(_ record: SampleRecord) async throws
+    func finish(_ footer: RunFooter) async throws
+}
+
 /// Appends lines to a run log with the durability policy described at the top of this file.
-final class RunLogWriter {
+/// Used from one task at a time (the runner's consumer loop), hence the unchecked Sendable.
+final class RunLogWriter: RunSink, @unchecked Sendable {
     let fd: Int32
     private var lastSync = Date()
 
@@ -125,12 +132,15 @@ final class RunLogWriter {
         if Date().timeIntervalSince(lastSync) >= 1 { sync() }
     }
 
+    func record(_ record: SampleRecord) async throws { try append(try RunLog.encodeLine(.sample(record))) }
+    func finish(_ footer: RunFooter) async throws { try append(try RunLog.encodeLine(.footer(footer))) }
+
     func sync() {
         _ = fsync(fd)
         lastSync = Date()
     }
 
-    func finish() {
+    func closeFile() {
         sync()
         _ = close(fd)
     }
@@ -189,11 +199,11 @@ public struct EvalRunner: Sendable {
     public func start(suite: Suite, samples: [Sample], header: RunHeader, logPath: String,
                       progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunSummary {
         let writer = try RunLogWriter(path: logPath, create: true)
-        defer { writer.finish() }
+        defer { writer.closeFile() }
         try writer.append(try RunLog.encodeLine(.header(header)))
         writer.sync()
-        return try await execute(suite: suite, samples: samples, header: header, existing: [], writer: writer,
-                                 logPath: logPath, progress: progress)
+        return try await run(suite: suite, samples: samples, header: header, existing: [], sink: writer,
+                             logPath: logPath, progress: progress)
     }
 
     /// Continues a run from its log: keeps every scored sample, retries errored and missing ones.
@@ -203,14 +213,15 @@ public struct EvalRunner: Sendable {
             throw BenchmarkError.invalidInput(location: logPath, reason: "the log has no header line")
         }
         let writer = try RunLogWriter(path: logPath, truncateTo: contents.validLength, create: false)
-        defer { writer.finish() }
+        defer { writer.closeFile() }
         if contents.missingFinalNewline { try writer.append(Data("\n".utf8)) }
-        return try await execute(suite: suite, samples: samples, header: header, existing: contents.records, writer: writer,
-                                 logPath: logPath, progress: progress)
+        return try await run(suite: suite, samples: samples, header: header, existing: contents.records, sink: writer,
+                             logPath: logPath, progress: progress)
     }
 
-    private func execute(suite: Suite, samples: [Sample], header: RunHeader, existing: [SampleRecord], writer: RunLogWriter,
-                         logPath: String, progress: (@Sendable (RunProgress) -> Void)?) async throws -> RunSummary {
+    /// Runs what `existing` does not already hold as scored, handing each finished sample to `sink`.
+    public func run(suite: Suite, samples: [Sample], header: RunHeader, existing: [SampleRecord], sink: any RunSink,
+                    logPath: String? = nil, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunSummary {
         let done = Set(existing.filter { $0.error == nil }.map(\.key))
         var records: [SampleKey: SampleRecord] = [:]
         for record in existing where done.contains(record.key) { records[record.key] = record }
@@ -248,7 +259,7 @@ public struct EvalRunner: Sendable {
             }
             for _ in 0..<min(width, work.count) { addNext() }
             while let record = try await group.next() {
-                try writer.append(try RunLog.encodeLine(.sample(record)))
+                try await sink.record(record)
                 if record.error != nil { errors += 1 }
                 slim[record.key] = Self.slim(record)
                 finished += 1
@@ -261,7 +272,7 @@ public struct EvalRunner: Sendable {
         let summary = RunSummary.of(ordered, runID: header.runID, total: total, log: logPath)
         let footer = RunFooter(completed: Date(), samples: summary.samples, errors: summary.errors, score: summary.score,
                                ciLow: summary.ciLow, ciHigh: summary.ciHigh)
-        try writer.append(try RunLog.encodeLine(.footer(footer)))
+        try await sink.finish(footer)
         return summary
     }
 

@@ -1,10 +1,11 @@
 // What makes up a whole installation: the schema migrations of every area, in one list. The server,
 // every command and the HTTP tests migrate and check against this list.
+import Benchmarks
 import Platform
 
 public enum Installation {
     /// Each area owns a range of migration versions (see `Migrator`); add an area's list here.
-    public static let migrations: [Migration] = Schema.platform
+    public static let migrations: [Migration] = Schema.platform + BenchmarksSchema.migrations
 
     public static var migrator: Migrator { Migrator(migrations) }
 }

@@ -13,7 +13,7 @@ struct Clearinghouse: AsyncParsableCommand {
         commandName: "clearinghouse",
         abstract: "Voluntary frontier-AI security review and vulnerability coordination (EO 14409).",
         version: "0.1.0",
-        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self, Eval.self])
+        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self, Eval.self, Worker.self])
 }
 
 /// `--data-dir` and `--database`, shared by every command that touches the database.

@@ -214,3 +214,28 @@ enum EvalSession {
         }
     }
 }
+
+/// `clearinghouse worker`: claims queued evaluation runs from the shared database and executes them.
+/// Any number may run against PostgreSQL; with SQLite run one. Endpoint keys come from this
+/// process's environment (OPENAI_API_KEY, ANTHROPIC_API_KEY), never from the database.
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Claim and execute queued evaluation runs until stopped.")
+    @OptionGroup var storage: StorageOptions
+    @Option(help: "This worker's name in the audit log (default host:pid).") var id: String?
+    @Option(help: "Seconds between polls of an empty queue.") var poll: Double = 2
+    @Option(help: "Seconds without a heartbeat after which another worker's run is taken over.") var staleAfter: Double = 120
+    @Flag(help: "Exit when the queue is empty instead of polling.") var once = false
+
+    func run() async throws {
+        let name = id ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        let (poll, staleAfter, once) = (self.poll, self.staleAfter, self.once)
+        try await storage.withDatabase(logger: commandLogger("clearinghouse.worker")) { db in
+            let worker = EvalWorker(store: EvalRunStore(db: db), id: name, staleAfter: staleAfter, execute: EvalWorker.httpExecutor())
+            while !Task.isCancelled {
+                if try await worker.runOnce() { continue }
+                if once { break }
+                try await Task.sleep(for: .milliseconds(Int(poll * 1000)))
+            }
+        }
+    }
+}
