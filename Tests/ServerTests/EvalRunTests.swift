@@ -5,8 +5,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Platform
 import Server
 import Testing
+import TestSupport
 
 struct EvalRunTests {
     /// 4 choices, targets cycling A, B, C, D: a model that always answers one letter scores exactly 0.25.
@@ -90,6 +92,35 @@ struct EvalRunTests {
             let (summary, contents, _) = try await run(url, options: options)
             #expect(summary.errors == 40 && summary.samples == 0)
             #expect(contents.records.allSatisfy { $0.score == nil && $0.error?.contains("after 2 attempt(s)") == true })
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func aWorkerExecutesAQueuedRunAndStoresItsScore(engine: Engine) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evalworker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dataset = folder.appendingPathComponent("mc.jsonl")
+        let encoder = JSONEncoder()
+        let lines = try Self.samples.map { sample in
+            String(decoding: try encoder.encode(["id": sample.id, "input": sample.input.lastUserText, "target": sample.target[0]]), as: UTF8.self)
+                .dropLast() + #","choices":["w","x","y","z"]}"#
+        }
+        try lines.joined(separator: "\n").write(to: dataset, atomically: true, encoding: .utf8)
+        let suite = { var s = Self.suite; s.datasets = [DatasetSpec(path: dataset.path)]; return s }()
+        try await TestDatabases.with(engine, migrations: Installation.migrations) { test in
+            try await withModelServer(.init(answer: .letter("C"))) { url, _ in
+                let store = EvalRunStore(db: test.db)
+                let queued = try await store.queue(suite: suite, model: "openai:m", baseURL: url, modelVersionRef: "mv-7", maxConnections: 8,
+                                                   label: AccessLabel(tlp: .green, ownerOrg: "gov"), actor: "reviewer", at: Date())
+                let worker = EvalWorker(store: store, id: "w1", execute: EvalWorker.httpExecutor(environment: [:]))
+                #expect(try await worker.runOnce())
+                let reader = Reader(userId: "u", userName: "u", orgId: "gov", orgKind: .government, role: .reviewer)
+                let run = try await store.run(id: queued.id, reader: reader)
+                #expect(run.status == .done && run.scored == 40 && run.errors == 0 && run.score == 0.25)
+                #expect(try #require(run.ciLow) < 0.25 && 0.25 < (try #require(run.ciHigh)))
+                #expect(try await store.samples(runID: run.id).count == 40)
+            }
         }
     }
 }
