@@ -212,6 +212,20 @@ public struct EvalRunStore: Sendable {
         }
     }
 
+    /// How many runs `list` would page through, under the same access rule.
+    public func count(reader: Reader, modelVersionRef: String? = nil) async throws -> Int {
+        try await db.read { conn in
+            let visible = AccessRule.visibleSQL(reader, alias: "", firstBind: 1)
+            var binds = visible.binds
+            var sql = "SELECT COUNT(*) AS n FROM eval_runs WHERE \(visible.sql)"
+            if let modelVersionRef {
+                binds.append(.text(modelVersionRef))
+                sql += " AND model_version_ref = $\(binds.count)"
+            }
+            return Int(try await conn.scalarInt(sql, binds))
+        }
+    }
+
     static func fetch(_ id: String, on conn: any SQLConnection) async throws -> EvalRun {
         guard let run = try await fetchOptional(id, on: conn) else { throw DomainError.notFound("evaluation run \(id)") }
         return run

@@ -81,6 +81,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
                  body: .init(byteBuffer: ByteBuffer(string: services.metrics.render())))
     }
     APIController(services: services).register(on: router.group("api/v1"))
+    EvalsAPIController(services: services).register(on: router.group("api/v1"))
     WebController(services: services).register(on: router)
     return router
 }
