@@ -2,6 +2,7 @@
 // names its field, and every documented route is served.
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import Platform
 @testable import Server
 import Testing
@@ -37,17 +38,19 @@ struct EvalsAPITests {
             #expect(try bad.json()["field"] as? String == "model")
             let badSuite = try await h.request(.post, "/api/v1/eval-runs", token: h.adminToken,
                                                json: #"{"suite":{"name":"x","version":"1","datasets":[]},"model":"openai:m","base_url":"http://h/v1"}"#)
-            #expect(badSuite.status.code == 422 && (try badSuite.json()["field"] as? String)?.hasPrefix("$.suite") == true)
+            let badSuiteField = try badSuite.json()["field"] as? String
+            #expect(badSuite.status.code == 422 && badSuiteField?.hasPrefix("$.suite") == true)
         }
     }
 
     @Test func everyDocumentedEvalRouteIsServed() async throws {
         let document = try #require(try JSONSerialization.jsonObject(with: try OpenAPIDocument.merged()) as? [String: Any])
-        let paths = try #require(document["paths"] as? [String: [String: Any]]).filter { $0.key.hasPrefix("/api/v1/eval-runs") }
-        #expect(Set(paths.keys) == ["/api/v1/eval-runs", "/api/v1/eval-runs/{id}", "/api/v1/eval-runs/{id}/samples"])
+        let documented = try #require(document["paths"] as? [String: [String: Any]]).filter { $0.key.hasPrefix("/api/v1/eval-runs") }
+        #expect(Set(documented.keys) == ["/api/v1/eval-runs", "/api/v1/eval-runs/{id}", "/api/v1/eval-runs/{id}/samples"])
+        let paths = documented.mapValues { Array($0.keys) }
         try await Harness.run { h in
-            for (path, operations) in paths {
-                for method in operations.keys {
+            for (path, methods) in paths {
+                for method in methods {
                     let uri = path.replacingOccurrences(of: "{id}", with: "00000000-0000-0000-0000-000000000000")
                     let response = try await h.request(HTTPRequest.Method(method.uppercased())!, uri)
                     // Unauthenticated: a served route answers 401; an unknown one would be 404.

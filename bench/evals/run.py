@@ -9,7 +9,7 @@ Needs CLEARINGHOUSE_BIN (default .build/debug/clearinghouse) and, for the peer, 
 `inspect-ai` (run the script with that Python; the peer is skipped, saying so, without it).
 
 Per configuration it records wall time, CPU time (user + system of the process, from wait4) per
-sample, and peak resident memory (ru_maxrss). The floor is samples x delay / connections: what a
+sample, and peak resident memory (VmHWM, see run_measured). The floor is samples x delay / connections: what a
 perfect client would take on a server that answers after `delay` with unlimited parallelism.
 The test server runs on the same machine and its CPU is not counted for either client.
 """
@@ -42,10 +42,26 @@ def start_server(delay_ms: int):
 
 
 def run_measured(argv, env=None, cwd=None):
+    """Wall seconds, CPU seconds (wait4) and peak RSS in MB of one process run to completion.
+
+    Peak memory is the kernel's VmHWM of the process, polled from /proc every 20 ms (the last reading
+    before exit is the peak). ru_maxrss is not used: Linux carries the forking parent's high-water
+    mark across exec, so for a child of this Python it reports Python's size, not the child's."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
+        peak_kb = 0
+        while True:
+            try:
+                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+            except (FileNotFoundError, ProcessLookupError, ValueError):
+                pass
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.02)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -53,7 +69,7 @@ def run_measured(argv, env=None, cwd=None):
         stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {stderr[-800:]}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}, stdout
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": peak_kb / 1024}, stdout
 
 
 def write_dataset(path: Path, count: int):
