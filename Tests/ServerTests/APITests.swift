@@ -164,6 +164,7 @@ struct APITests {
                 "POST /api/v1/users", "GET /api/v1/users/{id}", "GET /api/v1/tokens", "POST /api/v1/tokens",
                 "DELETE /api/v1/tokens/{id}", "GET /api/v1/audit", "GET /api/v1/audit/head", "GET /api/v1/audit/verify",
                 "GET /api/v1/openapi.json",
+                "GET /api/v1/eval-runs", "POST /api/v1/eval-runs", "GET /api/v1/eval-runs/{id}", "GET /api/v1/eval-runs/{id}/samples",
             ]
             #expect(documented == served)
             // And every documented route is really answered (never 404 or 405) for an administrator.
