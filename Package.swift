@@ -82,6 +82,8 @@ let package = Package(
                 "Platform",
                 // Model endpoints (OpenAI chat completions, Anthropic Messages); already built for HummingbirdTesting.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .target(name: "Vulnerabilities", dependencies: ["Platform"], swiftSettings: strict),
@@ -105,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Platform", "TestSupport", "Frontier", "ThreatSharing",
+                "Server", "Platform", "TestSupport", "Frontier", "ThreatSharing", "Benchmarks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -12,9 +12,15 @@ public struct RunHeader: Sendable, Equatable, Codable {
     /// Multiple-choice shuffle seed, when the solver shuffles.
     public var shuffleSeed: UInt64?
     public var created: Date
+    /// The whole suite as run (dataset paths absolute), so `eval resume` needs nothing but the log.
+    public var suiteSpec: Suite?
+    /// The endpoint the run talks to (never a key).
+    public var baseURL: String?
+    public var maxConnections: Int?
 
     public init(runID: String, suite: String, suiteVersion: String, model: String, generation: GenerationSettings,
-                epochs: Int = 1, shuffleSeed: UInt64? = nil, created: Date) {
+                epochs: Int = 1, shuffleSeed: UInt64? = nil, created: Date, suiteSpec: Suite? = nil, baseURL: String? = nil,
+                maxConnections: Int? = nil) {
         self.runID = runID
         self.suite = suite
         self.suiteVersion = suiteVersion
@@ -23,10 +29,16 @@ public struct RunHeader: Sendable, Equatable, Codable {
         self.epochs = epochs
         self.shuffleSeed = shuffleSeed
         self.created = created
+        self.suiteSpec = suiteSpec
+        self.baseURL = baseURL
+        self.maxConnections = maxConnections
     }
 
     enum CodingKeys: String, CodingKey {
         case suite, model, generation, epochs, created
+        case suiteSpec = "suite_spec"
+        case baseURL = "base_url"
+        case maxConnections = "max_connections"
         case runID = "run_id"
         case suiteVersion = "suite_version"
         case shuffleSeed = "shuffle_seed"

@@ -236,12 +236,17 @@ public struct Suite: Sendable, Equatable, Codable {
             throw prefix(error, with: path)
         }
         let folder = (path as NSString).deletingLastPathComponent
+        return (suite, try suite.loadSamples(relativeTo: folder))
+    }
+
+    /// Loads this suite's datasets; relative paths resolve against `folder`.
+    public func loadSamples(relativeTo folder: String) throws -> [Sample] {
         var samples: [Sample] = []
-        for (index, spec) in suite.datasets.enumerated() {
+        for (index, spec) in datasets.enumerated() {
             let resolved = spec.path.hasPrefix("/") ? spec.path : (folder as NSString).appendingPathComponent(spec.path)
             var loaded = try DatasetLoader.load(path: resolved, format: spec.format, mapping: spec.mapping)
             if let limit = spec.limit { loaded = Array(loaded.prefix(limit)) }
-            if suite.datasets.count > 1 {
+            if datasets.count > 1 {
                 loaded = loaded.map { sample in
                     var copy = sample
                     copy.id = "\(index):\(sample.id)"
@@ -251,7 +256,21 @@ public struct Suite: Sendable, Equatable, Codable {
             samples += loaded
         }
         try DatasetLoader.checkUniqueIDs(samples)
-        return (suite, samples)
+        return samples
+    }
+
+    /// The same suite with every dataset path made absolute, for a run log that must be resumable
+    /// from any working directory.
+    public func resolvingPaths(relativeTo folder: String) -> Suite {
+        var copy = self
+        copy.datasets = datasets.map { spec in
+            var spec = spec
+            if !spec.path.hasPrefix("/") {
+                spec.path = ((folder as NSString).appendingPathComponent(spec.path) as NSString).standardizingPath
+            }
+            return spec
+        }
+        return copy
     }
 
     private static func prefix(_ error: BenchmarkError, with path: String) -> BenchmarkError {

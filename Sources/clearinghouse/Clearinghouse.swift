@@ -13,7 +13,10 @@ struct Clearinghouse: AsyncParsableCommand {
         commandName: "clearinghouse",
         abstract: "Voluntary frontier-AI security review and vulnerability coordination (EO 14409).",
         version: "0.1.0",
-        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self, Diagnose.self, Compute.self, Assess.self, FrontierCommand.self, CVSSCommand.self, VulnsCommand.self, Intel.self])
+        subcommands: [
+            Serve.self, Worker.self, Migrate.self, Admin.self, Audit.self, Diagnose.self, Compute.self, Assess.self,
+            FrontierCommand.self, Eval.self, CVSSCommand.self, VulnsCommand.self, Intel.self,
+        ])
 }
 
 /// `--data-dir` and `--database`, shared by every command that touches the database.

@@ -184,6 +184,7 @@ struct APITests {
                 "POST /api/v1/users", "GET /api/v1/users/{id}", "PATCH /api/v1/users/{id}", "GET /api/v1/tokens", "POST /api/v1/tokens",
                 "DELETE /api/v1/tokens/{id}", "GET /api/v1/audit", "GET /api/v1/audit/head", "GET /api/v1/audit/verify",
                 "GET /api/v1/openapi.json",
+                "GET /api/v1/eval-runs", "POST /api/v1/eval-runs", "GET /api/v1/eval-runs/{id}", "GET /api/v1/eval-runs/{id}/samples",
             ]
             // Areas' routes (their own fragments) are checked by each area's own test against its controller.
             let areaPrefixes = ["/api/v1/frontier", "/api/v1/vulns/"]

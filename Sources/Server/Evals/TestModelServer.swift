@@ -1,0 +1,128 @@
+// A local stand-in for a model endpoint, speaking both OpenAI chat completions and the Anthropic
+// Messages API, used by the evaluation tests and the benchmark (`clearinghouse eval test-server`).
+// It answers after a configurable delay and injects faults at a configurable rate: 500, 503, 429
+// with Retry-After, and hangs longer than any sane client timeout. It never looks at a key.
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+public struct TestModelServerConfiguration: Sendable {
+    public enum Answer: Sendable, Equatable {
+        /// Always "ANSWER: X".
+        case letter(String)
+        /// "ANSWER: X" with X in A–D chosen by a hash of the request's last message: varied but repeatable.
+        case hash
+        /// The last message's text, back.
+        case echo
+    }
+
+    public var answer: Answer
+    public var delayMilliseconds: Int
+    /// Fraction (0...1) of requests that fail; the kinds take turns: 500, 429, 503, hang.
+    public var faultRate: Double
+    /// Seconds sent in Retry-After on a 429.
+    public var retryAfterSeconds: Int
+    /// How long a "hang" fault holds the request before answering anyway.
+    public var hangMilliseconds: Int
+
+    public init(answer: Answer = .letter("A"), delayMilliseconds: Int = 0, faultRate: Double = 0, retryAfterSeconds: Int = 1,
+                hangMilliseconds: Int = 30_000) {
+        self.answer = answer
+        self.delayMilliseconds = delayMilliseconds
+        self.faultRate = faultRate
+        self.retryAfterSeconds = retryAfterSeconds
+        self.hangMilliseconds = hangMilliseconds
+    }
+
+    /// Parses `--answer`: a single letter, `hash` or `echo`.
+    public static func parseAnswer(_ text: String) -> Answer? {
+        switch text {
+        case "hash": return .hash
+        case "echo": return .echo
+        default:
+            guard text.count == 1, let scalar = text.uppercased().unicodeScalars.first, ("A"..."Z").contains(scalar) else { return nil }
+            return .letter(text.uppercased())
+        }
+    }
+}
+
+/// Counts what the server did, for tests (`GET /stats`).
+public final class TestModelServerStats: Sendable {
+    let state = Mutex<(requests: Int, answered: Int, faults: Int)>((0, 0, 0))
+    public init() {}
+    public var snapshot: (requests: Int, answered: Int, faults: Int) { state.withLock { $0 } }
+}
+
+public func buildTestModelServer(_ configuration: TestModelServerConfiguration, host: String = "127.0.0.1", port: Int,
+                                 stats: TestModelServerStats = TestModelServerStats(), logger: Logger,
+                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+    let router = Router()
+    let handler = TestModelHandler(configuration: configuration, stats: stats)
+    router.post("/v1/chat/completions") { request, _ in try await handler.handle(request, anthropic: false) }
+    router.post("/chat/completions") { request, _ in try await handler.handle(request, anthropic: false) }
+    router.post("/v1/messages") { request, _ in try await handler.handle(request, anthropic: true) }
+    router.get("/stats") { _, _ in
+        let s = stats.snapshot
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(string: #"{"requests":\#(s.requests),"answered":\#(s.answered),"faults":\#(s.faults)}"#)))
+    }
+    return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
+                       onServerRunning: onServerRunning, logger: logger)
+}
+
+struct TestModelHandler: Sendable {
+    let configuration: TestModelServerConfiguration
+    let stats: TestModelServerStats
+
+    func handle(_ request: Request, anthropic: Bool) async throws -> Response {
+        let body = try await request.body.collect(upTo: 16 << 20)
+        let number = stats.state.withLock { state in
+            state.requests += 1
+            return state.requests
+        }
+        if configuration.delayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(configuration.delayMilliseconds)) }
+        if configuration.faultRate > 0, Double.random(in: 0..<1) < configuration.faultRate {
+            stats.state.withLock { $0.faults += 1 }
+            switch number % 4 {
+            case 0: return Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(string: "injected fault")))
+            case 1:
+                return Response(status: .tooManyRequests, headers: [.retryAfter: String(configuration.retryAfterSeconds)],
+                                body: .init(byteBuffer: ByteBuffer(string: "injected rate limit")))
+            case 2: return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "injected fault")))
+            default:
+                // The client is expected to give up first.
+                try await Task.sleep(for: .milliseconds(configuration.hangMilliseconds))
+                return Response(status: .gatewayTimeout, body: .init(byteBuffer: ByteBuffer(string: "injected hang")))
+            }
+        }
+        let parsed = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
+        let model = parsed["model"] as? String ?? "test"
+        let last = ((parsed["messages"] as? [[String: Any]])?.last?["content"] as? String) ?? ""
+        let text: String
+        switch configuration.answer {
+        case .letter(let letter): text = "ANSWER: \(letter)"
+        case .echo: text = last
+        case .hash:
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in last.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            text = "ANSWER: \(["A", "B", "C", "D"][Int(hash % 4)])"
+        }
+        let inputTokens = max(1, body.readableBytes / 4)
+        let outputTokens = max(1, text.utf8.count / 4)
+        let reply: [String: Any]
+        if anthropic {
+            reply = ["id": "msg_\(number)", "type": "message", "role": "assistant", "model": model,
+                     "content": [["type": "text", "text": text]], "stop_reason": "end_turn", "stop_sequence": NSNull(),
+                     "usage": ["input_tokens": inputTokens, "output_tokens": outputTokens]]
+        } else {
+            reply = ["id": "chatcmpl-\(number)", "object": "chat.completion", "created": Int(Date().timeIntervalSince1970), "model": model,
+                     "choices": [["index": 0, "message": ["role": "assistant", "content": text], "finish_reason": "stop"]],
+                     "usage": ["prompt_tokens": inputTokens, "completion_tokens": outputTokens, "total_tokens": inputTokens + outputTokens]]
+        }
+        stats.state.withLock { $0.answered += 1 }
+        let data = try JSONSerialization.data(withJSONObject: reply)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

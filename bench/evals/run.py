@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Benchmark of `clearinghouse eval run` next to the physical floor and next to Inspect AI, on the
+project's own test model server, in one script so both see the same machine at the same time.
+
+    python bench/evals/run.py [--samples 2000] [--delays 0,50] [--connections 10,100,500]
+                              [--inspect-connections 100] [--memory-samples 10000] [--out results.json]
+
+Needs CLEARINGHOUSE_BIN (default .build/debug/clearinghouse) and, for the peer, a Python with
+`inspect-ai` (run the script with that Python; the peer is skipped, saying so, without it).
+
+Per configuration it records wall time, CPU time (user + system of the process, from wait4) per
+sample, and peak resident memory (VmHWM, see run_measured). The floor is samples x delay / connections: what a
+perfect client would take on a server that answers after `delay` with unlimited parallelism.
+The test server runs on the same machine and its CPU is not counted for either client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = os.environ.get("CLEARINGHOUSE_BIN") or str(REPO / ".build" / "debug" / "clearinghouse")
+LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+/v1)")
+
+
+def start_server(delay_ms: int):
+    proc = subprocess.Popen([BIN, "eval", "test-server", "--port", "0", "--answer", "hash", "--delay-ms", str(delay_ms)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    match = LISTENING.search(proc.stdout.readline())
+    if not match:
+        proc.kill()
+        sys.exit("test server did not start")
+    return proc, match.group(1)
+
+
+def run_measured(argv, env=None, cwd=None):
+    """Wall seconds, CPU seconds (wait4) and peak RSS in MB of one process run to completion.
+
+    Peak memory is the kernel's VmHWM of the process, polled from /proc every 20 ms (the last reading
+    before exit is the peak). ru_maxrss is not used: Linux carries the forking parent's high-water
+    mark across exec, so for a child of this Python it reports Python's size, not the child's."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd)
+        peak_kb = 0
+        while True:
+            try:
+                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+            except (FileNotFoundError, ProcessLookupError, ValueError):
+                pass
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {stderr[-800:]}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": peak_kb / 1024}, stdout
+
+
+def write_dataset(path: Path, count: int):
+    with path.open("w") as f:
+        for i in range(count):
+            f.write(json.dumps({"id": i + 1, "input": f"Question {i + 1}: which of these ports is usually SSH?",
+                                "choices": ["21", "22", "23", "25"], "target": "ABCD"[i % 4]}) + "\n")
+
+
+INSPECT_TASK = """
+import os
+from inspect_ai import Task, task
+from inspect_ai.dataset import json_dataset
+from inspect_ai.scorer import choice
+from inspect_ai.solver import multiple_choice
+
+@task
+def mc():
+    return Task(dataset=json_dataset(os.environ["MC_DATASET"]), solver=multiple_choice(), scorer=choice())
+"""
+
+
+def ours(tmp: Path, dataset: Path, url: str, connections: int, samples: int, label: str):
+    log = tmp / f"ours-{label}.jsonl"
+    metrics, stdout = run_measured([BIN, "eval", "run", "--dataset", str(dataset), "--scorer", "choice", "--model", "openai:bench",
+                                    "--base-url", url, "--max-connections", str(connections), "--log", str(log), "--json"])
+    summary = json.loads(stdout.strip().splitlines()[-1])
+    assert summary["samples"] == samples and summary["errors"] == 0, summary
+    log.unlink()
+    return metrics
+
+
+def inspect_peer(tmp: Path, dataset: Path, url: str, connections: int):
+    (tmp / "task.py").write_text(INSPECT_TASK)
+    env = dict(os.environ, MC_DATASET=str(dataset), OPENAI_BASE_URL=url, OPENAI_API_KEY="bench", INSPECT_LOG_DIR=str(tmp / "ilogs"))
+    metrics, _ = run_measured([sys.executable, "-m", "inspect_ai", "eval", "task.py", "--model", "openai/bench", "-M", "responses_api=false",
+                               "--max-connections", str(connections), "--display", "none", "--log-format", "json"], env=env, cwd=tmp)
+    return metrics
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--delays", default="0,50")
+    parser.add_argument("--connections", default="10,100,500")
+    parser.add_argument("--inspect-connections", default="100", help="connection counts at which to run Inspect ('' to skip)")
+    parser.add_argument("--memory-samples", type=int, default=10000, help="a run of this many samples for peak memory (0 to skip)")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    try:
+        import inspect_ai  # noqa: F401
+        have_inspect = True
+    except ImportError:
+        have_inspect = False
+        print("inspect_ai not importable: the peer is skipped", file=sys.stderr)
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ch-bench-evals-") as tmp_name:
+        tmp = Path(tmp_name)
+        dataset = tmp / "mc.jsonl"
+        write_dataset(dataset, args.samples)
+        for delay in [int(d) for d in args.delays.split(",")]:
+            server, url = start_server(delay)
+            try:
+                for connections in [int(c) for c in args.connections.split(",")]:
+                    m = ours(tmp, dataset, url, connections, args.samples, f"{delay}-{connections}")
+                    floor = args.samples * delay / 1000 / connections
+                    rows.append({"client": "clearinghouse", "delay_ms": delay, "connections": connections, "samples": args.samples,
+                                 "floor_s": floor, **m})
+                    print(json.dumps(rows[-1]), flush=True)
+                if have_inspect and args.inspect_connections:
+                    for connections in [int(c) for c in args.inspect_connections.split(",")]:
+                        m = inspect_peer(tmp, dataset, url, connections)
+                        rows.append({"client": "inspect-ai", "delay_ms": delay, "connections": connections, "samples": args.samples,
+                                     "floor_s": args.samples * delay / 1000 / connections, **m})
+                        print(json.dumps(rows[-1]), flush=True)
+            finally:
+                server.terminate()
+                server.wait()
+        if args.memory_samples:
+            big = tmp / "big.jsonl"
+            write_dataset(big, args.memory_samples)
+            server, url = start_server(0)
+            try:
+                m = ours(tmp, big, url, 500, args.memory_samples, "memory")
+                rows.append({"client": "clearinghouse", "delay_ms": 0, "connections": 500, "samples": args.memory_samples, "floor_s": 0, **m})
+                print(json.dumps(rows[-1]), flush=True)
+            finally:
+                server.terminate()
+                server.wait()
+
+    print()
+    print("| client | samples | delay ms | connections | wall s | floor s | samples/s | CPU ms/sample | peak RSS MB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(f"| {r['client']} | {r['samples']} | {r['delay_ms']} | {r['connections']} | {r['wall_s']:.2f} | {r['floor_s']:.2f} | "
+              f"{r['samples'] / r['wall_s']:.0f} | {1000 * r['cpu_s'] / r['samples']:.2f} | {r['peak_rss_mb']:.0f} |")
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
