@@ -2,42 +2,17 @@
 // (TLP 2.0 extension `extension-definition--60a3c5c5-…`) and the STIX 2.1 predefined TLP 1.0
 // ones, the ordering readers are checked against, and how a TLP:RED object names its recipients.
 
-/// TLP 2.0 levels in increasing restriction. TLP 1.0 WHITE is read as CLEAR.
-public enum TLPLevel: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
-    case clear = 0, green, amber, amberStrict, red
+import Platform
 
-    public static func < (a: TLPLevel, b: TLPLevel) -> Bool { a.rawValue < b.rawValue }
+/// TLP levels are the platform's own (`Platform.TLP`, the one access rule's scale); this file adds
+/// what STIX needs. The old name stays so STIX code reads naturally.
+public typealias TLPLevel = TLP
 
-    /// Lower-case name as TLP 2.0 and the `--read ORG=LEVEL` option spell it (`amber+strict`).
-    public var name: String {
-        switch self {
-        case .clear: "clear"
-        case .green: "green"
-        case .amber: "amber"
-        case .amberStrict: "amber+strict"
-        case .red: "red"
-        }
-    }
-
-    /// `TLP:AMBER+STRICT`, for display.
-    public var label: String { "TLP:" + name.uppercased() }
+extension TLP: CustomStringConvertible {
     public var description: String { label }
+}
 
-    /// Accepts `clear`, `green`, `amber`, `amber+strict`, `red`, `white` (→ clear), with or
-    /// without a `TLP:` prefix, any case. Nil otherwise.
-    public init?(name: String) {
-        var n = name.lowercased()
-        if n.hasPrefix("tlp:") { n.removeFirst(4) }
-        switch n {
-        case "clear", "white": self = .clear
-        case "green": self = .green
-        case "amber": self = .amber
-        case "amber+strict", "amber-strict", "amber_strict": self = .amberStrict
-        case "red": self = .red
-        default: return nil
-        }
-    }
-
+extension TLP {
     /// The TLP 2.0 marking-definition id (OASIS cti-stix-common-objects, TLP 2.0 extension).
     public var markingDefinitionId: String {
         switch self {

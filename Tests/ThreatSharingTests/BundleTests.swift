@@ -1,5 +1,6 @@
 // Ingest bodies: bundles and envelopes, whole-body errors, and the real ATT&CK for ICS bundle.
 import Foundation
+import Platform
 import Testing
 @testable import ThreatSharing
 

@@ -1,5 +1,6 @@
 // The `next` cursor must survive a round trip through any server process and turn garbage
 // into a clean 400, never a crash or a silently reset position.
+import Platform
 import Testing
 @testable import ThreatSharing
 

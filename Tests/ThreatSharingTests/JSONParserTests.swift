@@ -1,5 +1,6 @@
 // The ingest JSON reader: exact values for valid input, a clean error for hostile input.
 import Foundation
+import Platform
 import Testing
 @testable import ThreatSharing
 

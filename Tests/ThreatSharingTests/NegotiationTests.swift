@@ -1,4 +1,5 @@
 // Content negotiation: what real TAXII clients send must succeed; anything else is 406/415.
+import Platform
 import Testing
 @testable import ThreatSharing
 

@@ -1,5 +1,6 @@
 // Query parameters: hostile or sloppy values must become TAXII 400s naming the parameter.
 import Foundation
+import Platform
 import Testing
 @testable import ThreatSharing
 

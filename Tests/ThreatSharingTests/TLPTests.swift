@@ -1,4 +1,5 @@
 // TLP: a wrong id or ordering would let a GREEN reader see AMBER or RED objects.
+import Platform
 import Testing
 @testable import ThreatSharing
 

@@ -1,4 +1,5 @@
 // Timestamps are parsed once at ingest; a wrong value mis-orders versions and pages.
+import Platform
 import Testing
 @testable import ThreatSharing
 

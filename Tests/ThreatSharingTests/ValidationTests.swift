@@ -1,5 +1,6 @@
 // Ingest validation: what a producer sees in the status resource when an object is refused,
 // and that valid objects of every family are accepted with their facts extracted.
+import Platform
 import Testing
 @testable import ThreatSharing
 

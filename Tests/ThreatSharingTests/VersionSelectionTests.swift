@@ -1,4 +1,5 @@
 // match[version] semantics (TAXII 2.1 section 3.4.2) and page cutting.
+import Platform
 import Testing
 @testable import ThreatSharing
 
