@@ -7,6 +7,7 @@
 // rate; training does not use 2:4 structured sparsity, so the hardware method must use dense peaks.
 
 import Foundation
+import Platform
 
 public enum Precision: String, Sendable, Codable, CaseIterable, Equatable {
     case fp32, tf32, bf16, fp16, fp8
@@ -31,7 +32,7 @@ public struct AcceleratorCatalogue: Sendable {
     /// Reads a catalogue document: `{"version": ..., "accelerators": [{id, name, aliases?, source,
     /// peak_dense_flops: {fp32?, tf32?, bf16?, fp16?, fp8?}}]}`.
     public init(json: Data) throws {
-        let root = JSONCursor(try JSONValue.parse(json))
+        let root = JSONCursor(try JSONValue.document(json))
         var result: [Accelerator] = []
         var seen = Set<String>()
         for entry in try root.required("accelerators").array() {

@@ -3,49 +3,24 @@
 // `$.ledger[2].hours` rather than as a decoder's coding-path dump.
 
 import Foundation
+import Platform
 
-public enum JSONValue: Sendable, Equatable, Decodable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null; return }
-        // Bool before Double: Foundation would otherwise be free to read `true` as 1.
-        if let b = try? container.decode(Bool.self) { self = .bool(b); return }
-        if let d = try? container.decode(Double.self) { self = .number(d); return }
-        if let s = try? container.decode(String.self) { self = .string(s); return }
-        if let a = try? container.decode([JSONValue].self) { self = .array(a); return }
-        if let o = try? container.decode([String: JSONValue].self) { self = .object(o); return }
-        throw DecodingError.dataCorruptedError(in: container, debugDescription: "unsupported JSON value")
-    }
-
-    public static func parse(_ data: Data) throws -> JSONValue {
+extension JSONValue {
+    /// Parses a document this module reads, reporting malformed JSON as a `FrontierError`.
+    static func document(_ data: Data) throws -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let error as DecodingError {
-            switch error {
-            case .dataCorrupted(let context):
-                let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-                throw FrontierError.invalidJSON(reason: underlying ?? context.debugDescription)
-            default:
-                throw FrontierError.invalidJSON(reason: "\(error)")
-            }
+            return try JSONValue.parse(data)
+        } catch {
+            throw FrontierError.invalidJSON(reason: error.description)
         }
     }
 
+    /// "a number", "an object": the kind as error messages phrase it.
     var typeName: String {
         switch self {
         case .null: return "null"
-        case .bool: return "a boolean"
-        case .number: return "a number"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .object: return "an object"
+        case .array, .object: return "an \(kindName)"
+        default: return "a \(kindName)"
         }
     }
 }
@@ -106,7 +81,9 @@ struct JSONCursor {
     /// rejected with a units message.
     func number() throws -> Double {
         switch value {
-        case .number(let d):
+        case .int(let i):
+            return Double(i)
+        case .double(let d):
             guard d.isFinite else { throw FrontierError.invalidValue(path: path, reason: "must be finite") }
             return d
         case .string(let s):

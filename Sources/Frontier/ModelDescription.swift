@@ -8,6 +8,7 @@
 // Every error names the JSON path of the field at fault.
 
 import Foundation
+import Platform
 
 public struct CapabilityScore: Sendable, Equatable {
     public let suite: String
@@ -49,7 +50,7 @@ public struct ModelDescription: Sendable, Equatable {
     }
 
     public static func parse(json: Data, catalogue: AcceleratorCatalogue, uncertainty: UncertaintyModel = .standard) throws -> ModelDescription {
-        try parse(tree: try JSONValue.parse(json), catalogue: catalogue, uncertainty: uncertainty)
+        try parse(tree: try JSONValue.document(json), catalogue: catalogue, uncertainty: uncertainty)
     }
 
     /// Reads a file's bytes as YAML (the subset `YAMLSubset` documents) when `yaml` is true, else as JSON.
@@ -222,7 +223,7 @@ extension ModelDescription {
     /// One ledger line item in the model file's `ledger[]` form (the API's ledger body), with
     /// errors naming paths relative to the item (`$.hours`).
     public static func parseLedgerItem(json: Data, catalogue: AcceleratorCatalogue) throws -> LedgerItem {
-        let item = try JSONValue.parse(json)
+        let item = try JSONValue.document(json)
         guard case .object = item else { throw FrontierError.wrongType(path: "$", expected: "an object, got \(item.typeName)") }
         do {
             let model = try parse(tree: .object(["name": .string("item"), "ledger": .array([item])]), catalogue: catalogue)

@@ -4,6 +4,7 @@
 // evaluator only ever reads these documents, so a new version changes verdicts without a rebuild.
 
 import Foundation
+import Platform
 
 public enum Comparison: String, Sendable, Equatable {
     case greaterThan = "greater-than"
@@ -72,7 +73,7 @@ public struct ThresholdPolicy: Sendable, Equatable {
     }
 
     public init(json: Data) throws {
-        let root = JSONCursor(try JSONValue.parse(json))
+        let root = JSONCursor(try JSONValue.document(json))
         id = try root.required("id").nonEmptyString()
         version = try root.required("version").nonEmptyString()
         let dateCursor = try root.required("effective_date")

@@ -14,6 +14,7 @@
 // `>`), multi-line plain scalars, several documents, duplicate keys.
 
 import Foundation
+import Platform
 
 public enum YAMLSubset {
     public static func parse(_ text: String) throws -> JSONValue {
@@ -301,7 +302,7 @@ public enum YAMLSubset {
         default:
             // Only plain numbers become numbers; "70B" or "1e25 FLOP" stay text so the
             // validator can say they carry a unit.
-            if let d = FrontierNumber.parse(s) { return .number(d) }
+            if let d = FrontierNumber.parse(s) { return .double(d) }
             return .string(s)
         }
     }

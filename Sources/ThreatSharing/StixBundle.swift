@@ -2,6 +2,7 @@
 // envelope (what TAXII 2.1 specifies), turned into a list of objects validated one by one so a
 // bad object fails alone and the status resource can report each.
 import Foundation
+import Platform
 
 /// The objects of an ingest body, with the body's shape.
 public struct StixIngestBody: Sendable {

@@ -1,4 +1,5 @@
 // STIX 2.1 validation on ingest: decides, per object, whether Clearinghouse stores it, and if
+import Platform
 // not, names the rule and the JSON path that failed so the TAXII status resource can say why.
 // It checks what the server relies on (identity, versions, references, markings) and the
 // common-property rules of the specification; it is not a full schema validator.

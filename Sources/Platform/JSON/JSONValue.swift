@@ -1,5 +1,5 @@
-// A JSON document as a plain Swift value, so validation can walk STIX objects whose shape is
-// open-ended (custom properties, extensions) without a Codable type per STIX object.
+// JSON as a plain Swift value, shared by every area that reads documents of open-ended shape (STIX
+// objects, model descriptions, policies, dataset records).
 import Foundation
 
 /// One JSON value. Integers that fit `Int` stay exact; other numbers are `Double`.

@@ -1,8 +1,7 @@
 // The ingest JSON reader: exact values for valid input, a clean error for hostile input.
 import Foundation
-import Platform
 import Testing
-@testable import ThreatSharing
+@testable import Platform
 
 @Suite struct JSONParserTests {
     @Test func readsValuesExactly() throws {
@@ -14,7 +13,11 @@ import Testing
     }
 
     @Test func encodedOutputParsesBackToTheSameValue() throws {
-        let original = Samples.attackPattern
+        let original: JSONValue = [
+            "type": "attack-pattern", "spec_version": "2.1", "id": "attack-pattern--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061",
+            "created": "2016-05-12T08:17:27.000Z", "name": "Spear Phishing \u{e9}", "x_score": 3, "x_ratio": 0.5,
+            "kill_chain_phases": [["kill_chain_name": "lockheed", "phase_name": "delivery"]], "revoked": false, "x_none": nil,
+        ]
         #expect(try JSONValue.parse(original.encoded()) == original)
     }
 
