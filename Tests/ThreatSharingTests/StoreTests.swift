@@ -167,6 +167,32 @@ struct StoreTests {
         }
     }
 
+    @Test("several versions of one object in one body, in any order and repeated, keep first and last right", arguments: Engine.available)
+    func versionsInOneBody(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in
+            let f = try await StoreFixture(db: test.db)
+            let stamps = ["2024-02-01T00:00:00.000Z", "2024-01-01T00:00:00.000Z", "2024-03-01T00:00:00.000Z"]
+            let body = [indicator(7, tlp: .green, modified: stamps[0]), indicator(7, tlp: .green, modified: stamps[1]),
+                        indicator(7, tlp: .green, modified: stamps[0]), indicator(8, tlp: .green), indicator(7, tlp: .green, modified: stamps[2])]
+            let status = try await f.store.add(body, to: f.collection, requester: "t", actor: "t", at: f.now, chunkSize: 2)
+            #expect(status.successes.count == 5 && status.added == 4)
+            // A later body with a middle and a newer version moves only the last.
+            let later = try await f.store.add(
+                [indicator(7, tlp: .green, modified: "2024-01-15T00:00:00.000Z"), indicator(7, tlp: .green, modified: "2024-04-01T00:00:00.000Z")],
+                to: f.collection, requester: "t", actor: "t", at: f.now.addingTimeInterval(1))
+            #expect(later.added == 2)
+            let access = try await f.access(f.green)
+            func versions(_ filter: VersionFilter) async throws -> [String] {
+                let page = try await f.store.page(collectionId: f.collection.id, access: access,
+                                                  request: ObjectPageRequest(query: TAXIIQuery(limit: 100, ids: ["indicator--00000007-0000-4000-8000-000000000000"], version: filter)))
+                return page.rows.map { $0.version.format(.millisecond) }
+            }
+            #expect(try await versions(.default) == ["2024-04-01T00:00:00.000Z"])
+            #expect(try await versions(VersionFilter(first: true)) == ["2024-01-01T00:00:00.000Z"])
+            #expect(try await versions(VersionFilter(all: true)).count == 5)
+        }
+    }
+
     @Test("a bad object fails alone with its reason; the status resource keeps every outcome", arguments: Engine.available)
     func statusResource(engine: Engine) async throws {
         try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in

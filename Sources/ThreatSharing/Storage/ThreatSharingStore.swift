@@ -212,13 +212,18 @@ public struct ThreatSharingStore: Sendable {
             let chunk = Array(objects[start..<min(objects.count, start + chunkSize)])
             let base = start
             let outcome = try await db.write { conn -> (Int, [(Bool, TAXIIStatus.Detail)]) in
+                if conn.engine == .postgres {
+                    // Writers to one collection take turns, so version flags and date_added stay
+                    // consistent across server processes.
+                    try await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", [.text(collection.id)])
+                }
                 // date_added never moves backwards within a collection, so added_after polling
                 // does not skip a version stored by a process whose clock lags.
                 let latest = try await conn.scalarInt(
                     "SELECT COALESCE(MAX(date_added_us), 0) FROM taxii_objects WHERE collection_id = $1", [.text(collection.id)])
                 let dateAdded = max(now.microsecondsSinceEpoch, latest)
-                var added = 0
                 var results: [(Bool, TAXIIStatus.Detail)] = []
+                var valid: [ValidObject] = []
                 for (offset, object) in chunk.enumerated() {
                     let index = base + offset
                     switch validator.validate(object, path: "$.objects[\(index)]") {
@@ -228,11 +233,11 @@ public struct ThreatSharingStore: Sendable {
                                 ?? object["created"]?.stringValue ?? "", message: violation.description)))
                     case .success(let summary):
                         let version = summary.versionTimestamp ?? StixTimestamp(microseconds: dateAdded)
-                        if try await Self.insert(object, summary: summary, version: version, dateAdded: dateAdded,
-                                                 collection: collection, on: conn) { added += 1 }
+                        valid.append(ValidObject(object: object, summary: summary, version: version))
                         results.append((true, TAXIIStatus.Detail(objectId: summary.id, version: version.format(.millisecond), message: nil)))
                     }
                 }
+                let added = try await Self.insert(valid, dateAdded: dateAdded, collection: collection, on: conn)
                 if !chunk.isEmpty {
                     let failed = results.filter { !$0.0 }.count
                     try await AuditLog.append(
@@ -257,38 +262,77 @@ public struct ThreatSharingStore: Sendable {
         return status
     }
 
-    /// Stores one validated version unless that version is already there. Keeps `is_first` /
-    /// `is_last` right so `match[version]=first|last` is an indexed filter, not a scan.
-    static func insert(_ object: JSONValue, summary: StixObjectSummary, version: StixTimestamp, dateAdded: Int64,
-                       collection: TAXIICollection, on conn: any SQLConnection) async throws -> Bool {
-        let key: [SQLValue] = [.text(collection.id), .text(summary.id)]
-        guard let bounds = try await conn.first("""
-            SELECT MIN(version_us) AS lo, MAX(version_us) AS hi,
-                   SUM(CASE WHEN version_us = $3 THEN 1 ELSE 0 END) AS same
-            FROM taxii_objects WHERE collection_id = $1 AND object_id = $2
-            """, key + [.int(version.microseconds)]) else { return false }
-        if (bounds.optionalInt("same") ?? 0) > 0 { return false }
-        let lo = bounds.optionalInt("lo"), hi = bounds.optionalInt("hi")
-        let isFirst = lo.map { version.microseconds < $0 } ?? true
-        let isLast = hi.map { version.microseconds > $0 } ?? true
-        if isFirst, lo != nil {
-            try await conn.execute("UPDATE taxii_objects SET is_first = 0 WHERE collection_id = $1 AND object_id = $2 AND is_first = 1", key)
+    struct ValidObject {
+        var object: JSONValue
+        var summary: StixObjectSummary
+        var version: StixTimestamp
+    }
+
+    /// Stores validated versions that are not already there, in a few statements per chunk: one
+    /// read of the versions the collection already holds for these ids, batched flag updates, and
+    /// multi-row inserts. Keeps `is_first` / `is_last` right so `match[version]=first|last` is an
+    /// indexed filter, not a scan. Returns how many versions were added.
+    static func insert(_ items: [ValidObject], dateAdded: Int64, collection: TAXIICollection,
+                       on conn: any SQLConnection) async throws -> Int {
+        guard !items.isEmpty else { return 0 }
+        let ids = Array(Set(items.map(\.summary.id))).sorted()
+        var existing: [String: Set<Int64>] = [:]
+        for slice in ids.chunks(of: 500) {
+            let rows = try await conn.query(
+                "SELECT object_id, version_us FROM taxii_objects WHERE collection_id = $1 AND object_id IN (\(placeholders(slice.count, from: 2)))",
+                [.text(collection.id)] + slice.map(SQLValue.text))
+            for row in rows { existing[try row.string("object_id"), default: []].insert(try row.int("version_us")) }
         }
-        if isLast, hi != nil {
-            try await conn.execute("UPDATE taxii_objects SET is_last = 0 WHERE collection_id = $1 AND object_id = $2 AND is_last = 1", key)
+        // Re-posting a stored version, or the same version twice in one body, adds nothing.
+        var all = existing
+        var fresh: [ValidObject] = []
+        for item in items where all[item.summary.id]?.contains(item.version.microseconds) != true {
+            all[item.summary.id, default: []].insert(item.version.microseconds)
+            fresh.append(item)
         }
-        let tlp = summary.tlp ?? collection.defaultTLP
-        let recipients = tlp == .red ? LabelColumns.encodeList(summary.recipients ?? []) : ","
-        let body = String(decoding: object.encoded(), as: UTF8.self)
-        let rows = try await conn.query("""
-            INSERT INTO taxii_objects (collection_id, object_id, type, spec_version, created_us, modified_us, version_us,
-                date_added_us, is_first, is_last, tlp, recipients, body)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            ON CONFLICT (collection_id, object_id, version_us) DO NOTHING RETURNING seq
-            """, key + [.text(summary.type), .text(summary.effectiveSpecVersion), SQLValue(summary.created?.microseconds),
-                        SQLValue(summary.modified?.microseconds), .int(version.microseconds), .int(dateAdded),
-                        SQLValue(isFirst), SQLValue(isLast), .int(Int64(tlp.rawValue)), .text(recipients), .text(body)])
-        return !rows.isEmpty
+        guard !fresh.isEmpty else { return 0 }
+        var clearFirst: [String] = [], clearLast: [String] = []
+        for id in Set(fresh.map(\.summary.id)) {
+            guard let old = existing[id], let oldLo = old.min(), let oldHi = old.max(), let versions = all[id] else { continue }
+            if versions.min() != oldLo { clearFirst.append(id) }
+            if versions.max() != oldHi { clearLast.append(id) }
+        }
+        for (column, list) in [("is_first", clearFirst), ("is_last", clearLast)] where !list.isEmpty {
+            for slice in list.sorted().chunks(of: 500) {
+                try await conn.execute(
+                    "UPDATE taxii_objects SET \(column) = 0 WHERE collection_id = $1 AND \(column) = 1 AND object_id IN (\(placeholders(slice.count, from: 2)))",
+                    [.text(collection.id)] + slice.map(SQLValue.text))
+            }
+        }
+        var added = 0
+        for slice in fresh.chunks(of: 60) {
+            var rows: [String] = []
+            var binds: [SQLValue] = []
+            for item in slice {
+                let s = item.summary
+                let versions = all[s.id] ?? []
+                let tlp = s.tlp ?? collection.defaultTLP
+                let recipients = tlp == .red ? LabelColumns.encodeList(s.recipients ?? []) : ","
+                rows.append("(\(placeholders(13, from: binds.count + 1)))")
+                binds += [.text(collection.id), .text(s.id), .text(s.type), .text(s.effectiveSpecVersion), SQLValue(s.created?.microseconds),
+                          SQLValue(s.modified?.microseconds), .int(item.version.microseconds), .int(dateAdded),
+                          SQLValue(item.version.microseconds == versions.min()), SQLValue(item.version.microseconds == versions.max()),
+                          .int(Int64(tlp.rawValue)), .text(recipients), .text(String(decoding: item.object.encoded(), as: UTF8.self))]
+            }
+            let inserted = try await conn.query("""
+                INSERT INTO taxii_objects (collection_id, object_id, type, spec_version, created_us, modified_us, version_us,
+                    date_added_us, is_first, is_last, tlp, recipients, body)
+                VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (collection_id, object_id, version_us) DO NOTHING RETURNING seq
+                """, binds)
+            added += inserted.count
+        }
+        return added
+    }
+
+    /// `$from, $from+1, …` for `count` values.
+    static func placeholders(_ count: Int, from first: Int) -> String {
+        (first..<(first + count)).map { "$\($0)" }.joined(separator: ", ")
     }
 
     /// For other areas (the vulnerability clearinghouse's advisories): publishes STIX objects
@@ -470,5 +514,12 @@ extension ThreatSharingStore {
             let object = try JSONValue.parse(Data(try row.string("body").utf8))
             return object["source_ref"]?.stringValue == objectId || object["target_ref"]?.stringValue == objectId ? object : nil
         }
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min(count, $0 + size)] }
     }
 }
