@@ -510,10 +510,16 @@ extension ThreatSharingStore {
                 ORDER BY o.date_added_us, o.seq LIMIT \(max(1, limit))
                 """, [.text(collectionId), .text(needle)] + visible.binds)
         }
-        return try rows.compactMap { row in
-            let object = try JSONValue.parse(Data(try row.string("body").utf8))
-            return object["source_ref"]?.stringValue == objectId || object["target_ref"]?.stringValue == objectId ? object : nil
+        // A plain loop: the optimiser in Swift 6.3 crashes on a throwing closure that mixes this
+        // typed-throws parse with untyped throws inside an async function.
+        var related: [JSONValue] = []
+        for row in rows {
+            let body = try row.string("body")
+            let object: JSONValue
+            do { object = try JSONValue.parse(Data(body.utf8)) } catch { throw StorageError.engine("stored object is not JSON: \(error)") }
+            if object["source_ref"]?.stringValue == objectId || object["target_ref"]?.stringValue == objectId { related.append(object) }
         }
+        return related
     }
 }
 
