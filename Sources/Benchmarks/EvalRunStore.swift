@@ -2,9 +2,10 @@
 // worker` processes, checkpointed sample by sample, and resumable by another worker when the one
 // holding a run stops sending heartbeats. Runs are access-labelled like every other record.
 //
-// A run names its model version as text (`model_version_ref`): the frontier area's model tables are
-// built in parallel, so the join is `eval_runs.model_version_ref = <frontier model version id>` once
-// they land, without a foreign key today.
+// A run names its frontier model version (`model_version_ref` = `frontier_versions.id`) and, where
+// there is one, its coverage inquiry (`inquiry_ref` = `frontier_inquiries.id`). The server checks
+// both against the frontier tables when a run is queued; there is no foreign key, so this module's
+// migrations stand alone.
 import Foundation
 import Platform
 
