@@ -25,11 +25,7 @@ struct BenchmarksWebController {
         guard let reader = try web.signedIn(request, context) else { return web.redirectToLogin(request) }
         let q = Query(request)
         let statusText = try q.string("status", maxLength: 20) ?? ""
-        let status: EvalRun.Status?
-        if statusText.isEmpty { status = nil } else {
-            guard let s = EvalRun.Status(rawValue: statusText) else { throw DomainError.invalid(field: "status", reason: "queued, running, done or failed") }
-            status = s
-        }
+        let status = try EvalsAPIController.status(statusText)
         let model = (try q.string("model", maxLength: 200)).flatMap { $0.isEmpty ? nil : $0 }
         let offset = try q.int("offset", range: 0...1_000_000) ?? 0
         let list = try await store.list(reader: reader, status: status, model: model, limit: Self.pageSize, offset: offset)

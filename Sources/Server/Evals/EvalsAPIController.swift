@@ -151,14 +151,17 @@ struct EvalsAPIController {
         let offset = try q.int("offset", range: 0...1_000_000) ?? 0
         let ref = try q.string("model_version_ref", maxLength: 200)
         let model = try q.string("model", maxLength: 200)
-        var status: EvalRun.Status?
-        if let raw = try q.string("status", maxLength: 20) {
-            guard let s = EvalRun.Status(rawValue: raw) else { throw DomainError.invalid(field: "status", reason: "queued, running, done or failed") }
-            status = s
-        }
+        let status = try Self.status(try q.string("status", maxLength: 20))
         let runs = try await store.list(reader: reader, modelVersionRef: ref, status: status, model: model, limit: limit, offset: offset)
         return try .json(Page(items: runs.map(EvalRunDTO.init), total: try await store.count(reader: reader, modelVersionRef: ref, status: status, model: model),
                               limit: limit, offset: offset))
+    }
+
+    /// The `status` filter of the runs list (API and page): absent or empty means any.
+    static func status(_ raw: String?) throws -> EvalRun.Status? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard let status = EvalRun.Status(rawValue: raw) else { throw DomainError.invalid(field: "status", reason: "queued, running, done or failed") }
+        return status
     }
 
     @Sendable func get(_ request: Request, context: AppContext) async throws -> Response {
