@@ -2,9 +2,10 @@
 // worker` processes, checkpointed sample by sample, and resumable by another worker when the one
 // holding a run stops sending heartbeats. Runs are access-labelled like every other record.
 //
-// A run names its model version as text (`model_version_ref`): the frontier area's model tables are
-// built in parallel, so the join is `eval_runs.model_version_ref = <frontier model version id>` once
-// they land, without a foreign key today.
+// A run names its frontier model version (`model_version_ref` = `frontier_versions.id`) and, where
+// there is one, its coverage inquiry (`inquiry_ref` = `frontier_inquiries.id`). The server checks
+// both against the frontier tables when a run is queued; there is no foreign key, so this module's
+// migrations stand alone.
 import Foundation
 import Platform
 
@@ -50,6 +51,13 @@ public enum BenchmarksSchema {
                 PRIMARY KEY (run_id, sample_id, epoch))
             """,
         ]),
+        // The coverage inquiry a run answers, when there is one (validated by the server against
+        // the frontier tables, like model_version_ref; no foreign key, so this module's migrations
+        // stand alone).
+        Migration(version: 401, name: "evaluation runs name a coverage inquiry", sql: [
+            "ALTER TABLE eval_runs ADD COLUMN inquiry_ref TEXT",
+            "CREATE INDEX eval_runs_inquiry ON eval_runs (inquiry_ref)",
+        ]),
     ]
 }
 
@@ -57,6 +65,7 @@ public struct EvalRun: Sendable, Equatable {
     public enum Status: String, Sendable, Codable { case queued, running, done, failed }
     public var id: String
     public var modelVersionRef: String?
+    public var inquiryRef: String?
     public var model: String
     public var baseURL: String
     public var suite: Suite
@@ -82,12 +91,12 @@ public struct EvalRunStore: Sendable {
     public init(db: any Database) { self.db = db }
 
     static let columns = """
-        id, model_version_ref, model, base_url, suite_json, max_connections, status, \(LabelColumns.names), created_by, created_at,
+        id, model_version_ref, inquiry_ref, model, base_url, suite_json, max_connections, status, \(LabelColumns.names), created_by, created_at,
         claimed_by, claims, completed_at, total, scored, errors, score, ci_low, ci_high, failure
         """
 
     /// Queues a run. The endpoint's key is never stored: the worker reads it from its own environment.
-    public func queue(suite: Suite, model: String, baseURL: String, modelVersionRef: String?, maxConnections: Int = 100,
+    public func queue(suite: Suite, model: String, baseURL: String, modelVersionRef: String?, inquiryRef: String? = nil, maxConnections: Int = 100,
                       label: AccessLabel, actor: String, at now: Date) async throws -> EvalRun {
         guard (try? ModelSpec.parse(model)) != nil else {
             throw DomainError.invalid(field: "model", reason: "expected openai:NAME or anthropic:NAME")
@@ -99,11 +108,11 @@ public struct EvalRunStore: Sendable {
             try await conn.execute(
                 """
                 INSERT INTO eval_runs (id, model_version_ref, model, base_url, suite_name, suite_version, suite_json, max_connections,
-                                       status, \(LabelColumns.names), created_by, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12, $13, $14, $15)
+                                       status, \(LabelColumns.names), created_by, created_at, inquiry_ref)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12, $13, $14, $15, $16)
                 """,
                 [.text(id), SQLValue(modelVersionRef), .text(model), .text(baseURL), .text(suite.name), .text(suite.version), .text(suiteJSON),
-                 .int(Int64(maxConnections))] + LabelColumns.values(label) + [.text(actor), .int(now.microsecondsSinceEpoch)])
+                 .int(Int64(maxConnections))] + LabelColumns.values(label) + [.text(actor), .int(now.microsecondsSinceEpoch), SQLValue(inquiryRef)])
             try await AuditLog.append(AuditEvent(actor: actor, action: "eval.run.queue", target: id,
                                                  detail: ["model": model, "suite": "\(suite.name)@\(suite.version)"]), at: now, on: conn)
             return try await Self.fetch(id, on: conn)
@@ -180,14 +189,15 @@ public struct EvalRunStore: Sendable {
     public func samples(runID: String) async throws -> [SampleRecord] {
         try await db.read { conn in
             let rows = try await conn.query("SELECT record FROM eval_run_samples WHERE run_id = $1 ORDER BY epoch, sample_id", [.text(runID)])
-            let decoder = RunLog.decoder()
-            return try rows.map { row in
-                guard case .sample(let record) = try decoder.decode(RunLogLine.self, from: Data(try row.string("record").utf8)) else {
-                    throw StorageError.unexpectedValue(column: "record", expected: "a sample line")
-                }
-                return record
-            }
+            return try rows.map(Self.decodeRecord)
         }
+    }
+
+    static func decodeRecord(_ row: SQLRow) throws -> SampleRecord {
+        guard case .sample(let record) = try RunLog.decoder().decode(RunLogLine.self, from: Data(try row.string("record").utf8)) else {
+            throw StorageError.unexpectedValue(column: "record", expected: "a sample line")
+        }
+        return record
     }
 
     /// One run as `reader` may see it; a run they may not see answers like a missing one.
@@ -197,33 +207,55 @@ public struct EvalRunStore: Sendable {
         return run
     }
 
-    /// Runs `reader` may see, newest first, optionally for one model version.
-    public func list(reader: Reader, modelVersionRef: String? = nil, limit: Int = 50, offset: Int = 0) async throws -> [EvalRun] {
-        try await db.read { conn in
-            let visible = AccessRule.visibleSQL(reader, alias: "", firstBind: 1)
-            var sql = "SELECT \(Self.columns) FROM eval_runs WHERE \(visible.sql)"
-            var binds = visible.binds
-            if let modelVersionRef {
-                binds.append(.text(modelVersionRef))
-                sql += " AND model_version_ref = $\(binds.count)"
-            }
-            sql += " ORDER BY created_at DESC, id LIMIT \(max(1, min(limit, 500))) OFFSET \(max(0, offset))"
-            return try await conn.query(sql, binds).map(Self.decode)
+    /// Runs `reader` may see, newest first, optionally for one model version, status or model name.
+    public func list(reader: Reader, modelVersionRef: String? = nil, status: EvalRun.Status? = nil, model: String? = nil,
+                     limit: Int = 50, offset: Int = 0) async throws -> [EvalRun] {
+        let (filter, binds) = Self.filter(reader, modelVersionRef: modelVersionRef, status: status, model: model)
+        return try await db.read { conn in
+            try await conn.query("SELECT \(Self.columns) FROM eval_runs WHERE \(filter) ORDER BY created_at DESC, id LIMIT \(max(1, min(limit, 500))) OFFSET \(max(0, offset))",
+                                 binds).map(Self.decode)
         }
     }
 
-    /// How many runs `list` would page through, under the same access rule.
-    public func count(reader: Reader, modelVersionRef: String? = nil) async throws -> Int {
-        try await db.read { conn in
-            let visible = AccessRule.visibleSQL(reader, alias: "", firstBind: 1)
-            var binds = visible.binds
-            var sql = "SELECT COUNT(*) AS n FROM eval_runs WHERE \(visible.sql)"
-            if let modelVersionRef {
-                binds.append(.text(modelVersionRef))
-                sql += " AND model_version_ref = $\(binds.count)"
-            }
-            return Int(try await conn.scalarInt(sql, binds))
+    /// How many runs `list` would page through, under the same access rule and filters.
+    public func count(reader: Reader, modelVersionRef: String? = nil, status: EvalRun.Status? = nil, model: String? = nil) async throws -> Int {
+        let (filter, binds) = Self.filter(reader, modelVersionRef: modelVersionRef, status: status, model: model)
+        return try await db.read { conn in Int(try await conn.scalarInt("SELECT COUNT(*) AS n FROM eval_runs WHERE \(filter)", binds)) }
+    }
+
+    static func filter(_ reader: Reader, modelVersionRef: String?, status: EvalRun.Status?, model: String?) -> (String, [SQLValue]) {
+        let visible = AccessRule.visibleSQL(reader, alias: "", firstBind: 1)
+        var sql = visible.sql
+        var binds = visible.binds
+        for (column, value) in [("model_version_ref", modelVersionRef), ("status", status?.rawValue), ("model", model)] {
+            guard let value else { continue }
+            binds.append(.text(value))
+            sql += " AND \(column) = $\(binds.count)"
         }
+        return (sql, binds)
+    }
+
+    /// One page of a run's samples (epoch, then sample id), optionally only the errored ones, and how many there are.
+    public func samplePage(runID: String, errorsOnly: Bool = false, limit: Int = 50, offset: Int = 0) async throws -> (records: [SampleRecord], total: Int) {
+        let filter = errorsOnly ? " AND error IS NOT NULL" : ""
+        return try await db.read { conn in
+            let rows = try await conn.query(
+                "SELECT record FROM eval_run_samples WHERE run_id = $1\(filter) ORDER BY epoch, sample_id LIMIT \(max(1, min(limit, 500))) OFFSET \(max(0, offset))",
+                [.text(runID)])
+            let total = Int(try await conn.scalarInt("SELECT COUNT(*) AS n FROM eval_run_samples WHERE run_id = $1\(filter)", [.text(runID)]))
+            return (try rows.map(Self.decodeRecord), total)
+        }
+    }
+
+    /// The results a threshold policy reads for a model version: for each suite, the most recently
+    /// completed run `reader` may see (only finished runs with at least one scored sample).
+    public func latestResults(reader: Reader, modelVersionRef: String) async throws -> [EvalRun] {
+        let (filter, binds) = Self.filter(reader, modelVersionRef: modelVersionRef, status: .done, model: nil)
+        let runs = try await db.read { conn in
+            try await conn.query("SELECT \(Self.columns) FROM eval_runs WHERE \(filter) AND scored > 0 ORDER BY completed_at DESC, id", binds).map(Self.decode)
+        }
+        var seen: Set<String> = []
+        return runs.filter { seen.insert($0.suite.name).inserted }
     }
 
     static func fetch(_ id: String, on conn: any SQLConnection) async throws -> EvalRun {
@@ -242,7 +274,7 @@ public struct EvalRunStore: Sendable {
         let suite = try Suite.decode(Data(try row.string("suite_json").utf8))
         func double(_ name: String) -> Double? { row[name] == .null ? nil : try? row.double(name) }
         return EvalRun(
-            id: try row.string("id"), modelVersionRef: row.optionalString("model_version_ref"), model: try row.string("model"),
+            id: try row.string("id"), modelVersionRef: row.optionalString("model_version_ref"), inquiryRef: row.optionalString("inquiry_ref"), model: try row.string("model"),
             baseURL: try row.string("base_url"), suite: suite, maxConnections: Int(try row.int("max_connections")), status: status,
             label: try LabelColumns.decode(row), createdBy: try row.string("created_by"),
             createdAt: Date(microsecondsSinceEpoch: try row.int("created_at")), claimedBy: row.optionalString("claimed_by"),

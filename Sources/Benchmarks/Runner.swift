@@ -50,23 +50,48 @@ public struct RunSummary: Sendable, Equatable, Codable {
     public var score: Double
     public var ciLow: Double
     public var ciHigh: Double
-    /// `wilson` for 0/1 scores, `bootstrap` otherwise.
+    /// `wilson` for 0/1 scores, `bootstrap` otherwise, `clustered` when some sample was scored in
+    /// more than one epoch (normal interval from the standard error clustered by sample id).
     public var interval: String
     public var stderr: Double
     public var log: String?
+    /// With epochs > 1: pass@1 and pass@k (k = the most epochs any sample was scored in), keyed by k
+    /// as text, over the samples scored at least k times (a score of 1 is a success).
+    public var passAtK: [String: Double]? = nil
 
     enum CodingKeys: String, CodingKey {
         case total, samples, errors, score, interval, stderr, log
         case runID = "run_id"
         case ciLow = "ci_low"
         case ciHigh = "ci_high"
+        case passAtK = "pass_at_k"
     }
 
-    /// Summarises the records in force (errors excluded from the score, counted apart).
+    /// Summarises the records in force (errors excluded from the score, counted apart). With one
+    /// epoch every trial is independent: Wilson 95% for 0/1 scores, a seeded bootstrap otherwise.
+    /// With several epochs the epochs of one sample are correlated, so the interval is the mean
+    /// ± 1.96 standard errors clustered by sample id (kept within [0, 1] for scores in that range).
     public static func of(_ records: [SampleRecord], runID: String, total: Int, log: String?) -> RunSummary {
-        let scored = records.compactMap { $0.error == nil ? $0.score?.value : nil }
+        let kept = records.filter { $0.error == nil && $0.score != nil }
+        let scored = kept.map { $0.score!.value }
         let errors = records.filter { $0.error != nil }.count
         let mean = Statistics.mean(scored)
+        var bySample: [String: [Double]] = [:]
+        for r in kept { bySample[r.sampleID, default: []].append(r.score!.value) }
+        let maxEpochs = bySample.values.map(\.count).max() ?? 0
+        if maxEpochs > 1 {
+            let se = Statistics.clusteredStandardError(scored, clusters: kept.map(\.sampleID))
+            let unit = scored.allSatisfy { $0 >= 0 && $0 <= 1 }
+            let low = mean - Statistics.z95 * se, high = mean + Statistics.z95 * se
+            var passAtK: [String: Double] = [:]
+            for k in Set([1, maxEpochs]) {
+                let eligible = bySample.filter { $0.value.count >= k }
+                passAtK[String(k)] = Statistics.meanPassAtK(eligible, k: k)
+            }
+            return RunSummary(runID: runID, total: total, samples: scored.count, errors: errors, score: mean,
+                              ciLow: unit ? max(0, low) : low, ciHigh: unit ? min(1, high) : high, interval: "clustered", stderr: se,
+                              log: log, passAtK: passAtK)
+        }
         let binary = scored.allSatisfy { $0 == 0 || $0 == 1 }
         let interval = binary
             ? Statistics.wilson(successes: mean * Double(scored.count), trials: scored.count)

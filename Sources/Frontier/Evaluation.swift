@@ -141,16 +141,28 @@ public enum PolicyEvaluator {
                 criterionID: criterion.id, role: criterion.role, outcome: outcome,
                 text: "Criterion \(criterion.id): \(criterion.description) (training compute \(op) \(FrontierNumber.scientific(threshold)) \(unit)). \(figures): \(tail).")
 
-        case .capabilityScore(let suite, let threshold):
+        case .capabilityScore(let suite, let threshold, let bound):
             guard let score = model.capabilityScores.first(where: { $0.suite == suite }) else {
                 return CriterionResult(criterionID: criterion.id, role: criterion.role, outcome: .indeterminate,
                                        text: "Criterion \(criterion.id): \(criterion.description) (\(suite) score \(op) \(threshold)). No \(suite) score has been recorded for the model: indeterminate.")
             }
-            let outcome = compare(low: score.ciLow, high: score.ciHigh, threshold: threshold, criterion.comparison)
-            let word = outcome == .exceeds ? "exceeds" : outcome == .doesNotExceed ? "does not exceed" : "indeterminate, the confidence interval straddles the threshold"
+            let outcome: Verdict
+            let word: String
+            switch bound {
+            case .lower:
+                outcome = compare(low: score.ciLow, high: score.ciHigh, threshold: threshold, criterion.comparison)
+                word = outcome == .exceeds ? "exceeds, the lower bound is past the threshold"
+                    : outcome == .doesNotExceed ? "does not exceed, the whole interval is below the threshold"
+                    : "indeterminate, the confidence interval straddles the threshold"
+            case .upper:
+                outcome = criterion.comparison.holds(score.ciHigh, threshold) ? .exceeds : .doesNotExceed
+                word = outcome == .exceeds ? "exceeds under the precautionary reading, the upper bound is past the threshold"
+                    : "does not exceed, even the upper bound is below the threshold"
+            }
+            let source = score.source.map { " Source: \($0)." } ?? ""
             return CriterionResult(
                 criterionID: criterion.id, role: criterion.role, outcome: outcome,
-                text: "Criterion \(criterion.id): \(criterion.description) (\(suite) score \(op) \(threshold)). Score \(score.score) (interval \(score.ciLow) to \(score.ciHigh)), margin \(String(format: "%+.3g", score.score - threshold)) against the threshold: \(word).")
+                text: "Criterion \(criterion.id): \(criterion.description) (\(suite) score's \(bound.rawValue) bound \(op) \(threshold)). Score \(score.score) (interval \(score.ciLow) to \(score.ciHigh)), \(bound.rawValue) bound margin \(String(format: "%+.3g", (bound == .lower ? score.ciLow : score.ciHigh) - threshold)) against the threshold: \(word).\(source)")
 
         case .developerRevenue(let thresholdUSD):
             guard let revenue = model.developerRevenueUSD else {

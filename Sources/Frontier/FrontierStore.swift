@@ -146,16 +146,27 @@ public struct StoredPolicyVersion: Sendable, Equatable {
     public let origin: String
 }
 
+/// Where an assessment finds a version's capability scores (benchmark results). The frontier module
+/// defines the question; the server wires the benchmarks store as the answer, so this module never
+/// imports the harness. Return at most one score per suite, only what `reader` may see.
+public protocol CapabilityScoreSource: Sendable {
+    func capabilityScores(_ reader: Reader, versionId: String) async throws -> [CapabilityScore]
+}
+
 public struct FrontierStore: Sendable {
     public let db: any Database
     public let secrets: SecretBox
     public let settings: FrontierSettings
     public let builtinPolicies: PolicySet
     public let catalogue: AcceleratorCatalogue
+    /// Benchmark results for the capability criteria (nil: no scores, capability criteria stay indeterminate).
+    public let scoreSource: (any CapabilityScoreSource)?
 
-    public init(db: any Database, secrets: SecretBox, settings: FrontierSettings = FrontierSettings()) throws {
+    public init(db: any Database, secrets: SecretBox, settings: FrontierSettings = FrontierSettings(),
+                scoreSource: (any CapabilityScoreSource)? = nil) throws {
         self.db = db
         self.secrets = secrets
+        self.scoreSource = scoreSource
         self.settings = settings
         self.builtinPolicies = try PolicySet.builtin()
         self.catalogue = try AcceleratorCatalogue.builtin()
@@ -334,21 +345,31 @@ public struct FrontierStore: Sendable {
     /// architecture estimate from its parameters and tokens, else nothing to assess.
     public func description(_ reader: Reader, versionId: String) async throws -> ModelDescription? {
         let v = try await version(reader, id: versionId)
+        let scores = try await scoreSource?.capabilityScores(reader, versionId: versionId) ?? []
+        let name = "\(v.modelName) \(v.version)"
         let items = try await ledger(reader, versionId: versionId).map(\.item)
-        if !items.isEmpty { return ModelDescription(name: "\(v.modelName) \(v.version)", ledger: ComputeLedger(items: items)) }
+        if !items.isEmpty { return ModelDescription(name: name, ledger: ComputeLedger(items: items), capabilityScores: scores) }
         if let n = v.totalParameters, let d = v.trainingTokens {
             let estimate = try ComputeEstimator.architecture(
                 parameters: n, tokens: d, activeParameters: v.architecture == "mixture-of-experts" ? v.activeParameters : nil)
-            return ModelDescription(name: "\(v.modelName) \(v.version)", ledger: ComputeLedger(items: [
+            return ModelDescription(name: name, ledger: ComputeLedger(items: [
                 LedgerItem(label: "training run (parameters × tokens)", category: .preTraining, estimate: estimate),
-            ]))
+            ]), capabilityScores: scores)
         }
+        // No compute figures but benchmark results: capability policies can still be assessed.
+        if !scores.isEmpty { return ModelDescription(name: name, ledger: ComputeLedger(items: []), capabilityScores: scores) }
         return nil
     }
 
+    /// Every current policy against what the version's records amount to. A version with benchmark
+    /// results but no compute figures is assessed only by the policies without compute criteria
+    /// (a compute policy would otherwise read an empty ledger as zero FLOP).
     public func assess(_ reader: Reader, versionId: String, at now: Date) async throws -> [PolicyVerdict] {
         guard let description = try await description(reader, versionId: versionId) else { return [] }
-        return PolicyEvaluator.assess(description, policies: try await policySet(), asOf: now)
+        let policies = try await policySet().currentPolicies(asOf: now)
+        return policies
+            .filter { !description.ledger.items.isEmpty || !$0.hasComputeCriteria }
+            .map { PolicyEvaluator.evaluate(description, against: $0, asOf: now) }
     }
 
     // MARK: - policies

@@ -15,9 +15,12 @@ public struct CapabilityScore: Sendable, Equatable {
     public let score: Double
     public let ciLow: Double
     public let ciHigh: Double
+    /// Where the score came from (e.g. "benchmark run <id>"), named in the verdict's explanation.
+    public let source: String?
 
-    public init(suite: String, score: Double, ciLow: Double? = nil, ciHigh: Double? = nil) {
+    public init(suite: String, score: Double, ciLow: Double? = nil, ciHigh: Double? = nil, source: String? = nil) {
         self.suite = suite
+        self.source = source
         self.score = score
         self.ciLow = ciLow ?? score
         self.ciHigh = ciHigh ?? score

@@ -32,8 +32,16 @@ public enum CriterionCondition: String, Sendable, Equatable {
 
 public enum CriterionKind: Sendable, Equatable {
     case trainingCompute(threshold: Double, unit: String, condition: CriterionCondition)
-    case capabilityScore(suite: String, threshold: Double)
+    case capabilityScore(suite: String, threshold: Double, bound: CapabilityBound)
     case developerRevenue(thresholdUSD: Double)
+}
+
+/// Which end of a capability score's confidence interval a criterion compares with its threshold.
+/// `lower` (the default): the model exceeds only when even the lower bound is past the threshold, a
+/// straddling interval is indeterminate. `upper` (precautionary): the model exceeds unless even the
+/// upper bound stays below the threshold. The point estimate never decides.
+public enum CapabilityBound: String, Sendable, Equatable {
+    case lower, upper
 }
 
 public struct PolicyCriterion: Sendable, Equatable {
@@ -153,7 +161,14 @@ public struct ThresholdPolicy: Sendable, Equatable {
             }
             kind = .trainingCompute(threshold: try c.required("threshold").positiveNumber(), unit: unit, condition: condition)
         case "capability-score":
-            kind = .capabilityScore(suite: try c.required("suite").nonEmptyString(), threshold: try c.required("threshold").number())
+            var bound = CapabilityBound.lower
+            if let b = try c.optional("bound") {
+                guard let parsed = CapabilityBound(rawValue: try b.string()) else {
+                    throw FrontierError.invalidValue(path: b.path, reason: "use lower or upper")
+                }
+                bound = parsed
+            }
+            kind = .capabilityScore(suite: try c.required("suite").nonEmptyString(), threshold: try c.required("threshold").number(), bound: bound)
         case "developer-revenue":
             kind = .developerRevenue(thresholdUSD: try c.required("threshold").positiveNumber())
         case let other:

@@ -206,7 +206,8 @@ enum EvalSession {
     }
 
     static func printSummary(_ summary: RunSummary, json: Bool, model: String) {
-        say("\(model): score \(String(format: "%.4f", summary.score)) (95% \(summary.interval) interval \(String(format: "%.4f", summary.ciLow))–\(String(format: "%.4f", summary.ciHigh))), \(summary.samples) scored, \(summary.errors) error(s) of \(summary.total)")
+        say("\(model): score \(String(format: "%.4f", summary.score)) (95% \(summary.interval) interval \(String(format: "%.4f", summary.ciLow))–\(String(format: "%.4f", summary.ciHigh))), \(summary.samples) scored, \(summary.errors) error(s) of \(summary.total)"
+            + (summary.passAtK.map { p in ", " + p.keys.sorted { Int($0)! < Int($1)! }.map { "pass@\($0) \(String(format: "%.4f", p[$0]!))" }.joined(separator: ", ") } ?? ""))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -70,3 +70,32 @@ struct RunnerTests {
         #expect(imported.score == original.score && imported.samples == 2 && imported.errors == 1)
     }
 }
+
+struct EpochSummaryTests {
+    func record(_ id: String, epoch: Int, _ score: Double?, error: String? = nil) -> SampleRecord {
+        SampleRecord(sampleID: id, epoch: epoch, input: .text("q\(id)"), target: ["A"], score: score.map { Score(value: $0) },
+                     timing: SampleTiming(started: Date(timeIntervalSince1970: 0), completed: Date(timeIntervalSince1970: 1)), error: error)
+    }
+
+    @Test func severalEpochsClusterTheIntervalBySampleAndReportPassAtK() throws {
+        // a: 1 1, b: 0 0, c: 1 0, d: 1 1; an errored epoch of e is left out.
+        let records = [record("a", epoch: 1, 1), record("a", epoch: 2, 1), record("b", epoch: 1, 0), record("b", epoch: 2, 0),
+                       record("c", epoch: 1, 1), record("c", epoch: 2, 0), record("d", epoch: 1, 1), record("d", epoch: 2, 1),
+                       record("e", epoch: 1, nil, error: "HTTP 500")]
+        let s = RunSummary.of(records, runID: "r", total: 10, log: nil)
+        #expect(s.interval == "clustered" && s.samples == 8 && s.errors == 1 && s.score == 0.625)
+        // Σ_c (Σ deviations)² = 0.75² + 1.25² + 0.25² + 0.75² = 2.75; SE = √2.75 / 8.
+        #expect(abs(s.stderr - 2.75.squareRoot() / 8) < 1e-12)
+        #expect(abs(s.ciLow - (0.625 - Statistics.z95 * s.stderr)) < 1e-12 && s.ciHigh == 1)
+        // Treating the 8 trials as independent would give a narrower interval than the clustered one.
+        let naive = Statistics.wilson(successes: 5, trials: 8)
+        #expect(naive.low > s.ciLow)
+        #expect(s.passAtK == ["1": 0.625, "2": 0.75])
+        let json = String(decoding: try JSONEncoder().encode(s), as: UTF8.self)
+        #expect(json.contains("\"pass_at_k\"") && json.contains("\"interval\":\"clustered\""))
+
+        let single = RunSummary.of([record("a", epoch: 1, 1), record("b", epoch: 1, 0)], runID: "r", total: 2, log: nil)
+        #expect(single.interval == "wilson" && single.passAtK == nil)
+        #expect(!String(decoding: try JSONEncoder().encode(single), as: UTF8.self).contains("pass_at_k"))
+    }
+}

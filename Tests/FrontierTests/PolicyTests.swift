@@ -89,6 +89,29 @@ private func variant(of id: String, _ changes: [String: Any]) throws -> Data {
     #expect(set.versions(of: "eo-14409").map(\.version) == ["1", "2"])
 }
 
+@Test func capabilityCriterionComparesTheBoundThePolicyNames() throws {
+    func set(bound: String?) throws -> PolicySet {
+        var set = try PolicySet.builtin()
+        var criterion: [String: Any] = ["id": "cyber", "kind": "capability-score", "role": "determinative", "comparison": "greater-than-or-equal",
+                                        "suite": "cybench", "threshold": 0.5, "description": "cyber-offense capability"]
+        if let bound { criterion["bound"] = bound }
+        try set.load(json: try variant(of: "eo-14409", ["version": "2", "effective_date": "2026-06-05", "criteria": [criterion]]))
+        return set
+    }
+    func model(_ s: Double, _ lo: Double, _ hi: Double) -> ModelDescription {
+        ModelDescription(name: "m", ledger: ComputeLedger(items: []), capabilityScores: [CapabilityScore(suite: "cybench", score: s, ciLow: lo, ciHigh: hi)])
+    }
+    // The point estimate is above the threshold in both straddling cases; only the named bound decides.
+    let lower = try set(bound: "lower"), upper = try set(bound: "upper")
+    #expect(try verdicts(model(0.55, 0.45, 0.65), lower)["eo-14409"]?.verdict == .indeterminate)
+    #expect(try verdicts(model(0.55, 0.45, 0.65), upper)["eo-14409"]?.verdict == .exceeds)
+    #expect(try verdicts(model(0.45, 0.35, 0.55), upper)["eo-14409"]?.verdict == .exceeds)
+    #expect(try verdicts(model(0.3, 0.2, 0.4), upper)["eo-14409"]?.verdict == .doesNotExceed)
+    #expect(try verdicts(model(0.55, 0.45, 0.65), try set(bound: nil))["eo-14409"]?.verdict == .indeterminate)
+    #expect(try verdicts(model(0.7, 0.6, 0.8), lower)["eo-14409"]?.explanation.contains("lower bound margin +0.1") == true)
+    #expect(throws: (any Error).self) { try set(bound: "middle") }
+}
+
 @Test func newVersionLoadedAtRunTimeChangesVerdictAndKeepsTheOld() throws {
     var set = try PolicySet.builtin()
     let model = try declared(5e24)

@@ -14,15 +14,15 @@ struct EvalsAPITests {
     @Test(arguments: Engine.available)
     func reviewersQueueRunsThatOnlyTheirLabelRevealsAndBadInputNamesItsField(engine: Engine) async throws {
         try await Harness.run(engine) { h in
-            let body = #"{"suite":\#(Self.suiteJSON),"model":"openai:frontier-x","base_url":"http://127.0.0.1:9/v1","model_version_ref":"mv-42","tlp":"amber"}"#
+            let body = #"{"suite":\#(Self.suiteJSON),"model":"openai:frontier-x","base_url":"http://127.0.0.1:9/v1","tlp":"amber"}"#
             let created = try await h.request(.post, "/api/v1/eval-runs", token: h.adminToken, json: body)
             #expect(created.status == .created)
             let run = try created.json()
             let id = try #require(run["id"] as? String)
-            #expect(run["status"] as? String == "queued" && run["model_version_ref"] as? String == "mv-42" && run["suite_version"] as? String == "1.0")
+            #expect(run["status"] as? String == "queued" && run["model_version_ref"] == nil && run["suite_version"] as? String == "1.0")
             #expect(created.headers[.location] == "/api/v1/eval-runs/\(id)")
 
-            let list = try await h.request(.get, "/api/v1/eval-runs?model_version_ref=mv-42", token: h.adminToken).json()
+            let list = try await h.request(.get, "/api/v1/eval-runs?model=openai:frontier-x", token: h.adminToken).json()
             #expect(list["total"] as? Int == 1)
             #expect(try await h.request(.get, "/api/v1/eval-runs/\(id)/samples", token: h.adminToken).text == "[]")
 

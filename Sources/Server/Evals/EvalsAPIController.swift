@@ -7,11 +7,12 @@ import HTTPTypes
 import Platform
 
 struct QueueEvalRunInput: APIInput {
-    static let fields: Set<String> = ["suite", "model", "base_url", "model_version_ref", "max_connections", "tlp", "share_orgs"]
+    static let fields: Set<String> = ["suite", "model", "base_url", "model_version_ref", "inquiry_ref", "max_connections", "tlp", "share_orgs"]
     var suite: Suite
     var model: String
     var baseURL: String
     var modelVersionRef: String?
+    var inquiryRef: String?
     var maxConnections: Int?
     var tlp: TLP?
     var shareOrgs: [String]?
@@ -20,6 +21,7 @@ struct QueueEvalRunInput: APIInput {
         case suite, model, tlp
         case baseURL = "base_url"
         case modelVersionRef = "model_version_ref"
+        case inquiryRef = "inquiry_ref"
         case maxConnections = "max_connections"
         case shareOrgs = "share_orgs"
     }
@@ -28,6 +30,7 @@ struct QueueEvalRunInput: APIInput {
 struct EvalRunDTO: Encodable, Sendable {
     var id: String
     var modelVersionRef: String?
+    var inquiryRef: String?
     var model: String
     var baseURL: String
     var suite: String
@@ -50,6 +53,7 @@ struct EvalRunDTO: Encodable, Sendable {
     init(_ run: EvalRun) {
         id = run.id
         modelVersionRef = run.modelVersionRef
+        inquiryRef = run.inquiryRef
         model = run.model
         baseURL = run.baseURL
         suite = run.suite.name
@@ -73,6 +77,7 @@ struct EvalRunDTO: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, model, suite, status, tlp, total, samples, errors, score, failure
         case modelVersionRef = "model_version_ref"
+        case inquiryRef = "inquiry_ref"
         case baseURL = "base_url"
         case suiteVersion = "suite_version"
         case ownerOrg = "owner_org"
@@ -113,17 +118,30 @@ struct EvalsAPIController {
 
     @Sendable func queue(_ request: Request, context: AppContext) async throws -> Response {
         let reader = try context.requireWriter()
-        guard reader.role == .reviewer || reader.isAdmin else { throw DomainError.forbidden("only reviewers queue evaluation runs") }
         let input = try await request.decodeInput(QueueEvalRunInput.self, context: context)
-        guard let url = URL(string: input.baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw DomainError.invalid(field: "$.base_url", reason: "an http or https URL")
-        }
-        let label = AccessLabel(tlp: input.tlp ?? .amber, ownerOrg: reader.orgId, orgs: input.shareOrgs ?? [])
-        let run = try await store.queue(suite: input.suite, model: input.model, baseURL: input.baseURL, modelVersionRef: input.modelVersionRef,
-                                        maxConnections: input.maxConnections ?? 100, label: label, actor: context.actor, at: services.clock.now())
+        let run = try await Self.queue(services, reader: reader, actor: context.actor, suite: input.suite, model: input.model, baseURL: input.baseURL,
+                                       modelVersionRef: input.modelVersionRef, inquiryRef: input.inquiryRef, maxConnections: input.maxConnections,
+                                       tlp: input.tlp, shareOrgs: input.shareOrgs ?? [], fieldPrefix: "$.")
         var response = try Response.json(EvalRunDTO(run), status: .created)
         response.headers[.location] = "/api/v1/eval-runs/\(run.id)"
         return response
+    }
+
+    /// Queues a run for the API and the web form alike: reviewers and administrators only, the
+    /// endpoint an http(s) URL, the frontier references checked, the owning organisation the caller's.
+    static func queue(_ services: AppServices, reader: Reader, actor: String, suite: Suite, model: String, baseURL: String,
+                      modelVersionRef: String?, inquiryRef: String?, maxConnections: Int?, tlp: TLP?, shareOrgs: [String],
+                      fieldPrefix: String) async throws -> EvalRun {
+        guard reader.role == .reviewer || reader.isAdmin else { throw DomainError.forbidden("only reviewers queue evaluation runs") }
+        guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw DomainError.invalid(field: fieldPrefix + "base_url", reason: "an http or https URL")
+        }
+        let refs = try await EvalRunReferences.resolve(services, reader: reader, modelVersionRef: modelVersionRef, inquiryRef: inquiryRef,
+                                                       fieldPrefix: fieldPrefix)
+        let label = AccessLabel(tlp: tlp ?? .amber, ownerOrg: reader.orgId, orgs: shareOrgs)
+        return try await EvalRunStore(db: services.db).queue(
+            suite: suite, model: model, baseURL: baseURL, modelVersionRef: refs.version, inquiryRef: refs.inquiry,
+            maxConnections: maxConnections ?? 100, label: label, actor: actor, at: services.clock.now())
     }
 
     @Sendable func list(_ request: Request, context: AppContext) async throws -> Response {
@@ -132,9 +150,18 @@ struct EvalsAPIController {
         let limit = try q.int("limit", range: 1...500) ?? 50
         let offset = try q.int("offset", range: 0...1_000_000) ?? 0
         let ref = try q.string("model_version_ref", maxLength: 200)
-        let runs = try await store.list(reader: reader, modelVersionRef: ref, limit: limit, offset: offset)
-        return try .json(Page(items: runs.map(EvalRunDTO.init), total: try await store.count(reader: reader, modelVersionRef: ref),
+        let model = try q.string("model", maxLength: 200)
+        let status = try Self.status(try q.string("status", maxLength: 20))
+        let runs = try await store.list(reader: reader, modelVersionRef: ref, status: status, model: model, limit: limit, offset: offset)
+        return try .json(Page(items: runs.map(EvalRunDTO.init), total: try await store.count(reader: reader, modelVersionRef: ref, status: status, model: model),
                               limit: limit, offset: offset))
+    }
+
+    /// The `status` filter of the runs list (API and page): absent or empty means any.
+    static func status(_ raw: String?) throws -> EvalRun.Status? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard let status = EvalRun.Status(rawValue: raw) else { throw DomainError.invalid(field: "status", reason: "queued, running, done or failed") }
+        return status
     }
 
     @Sendable func get(_ request: Request, context: AppContext) async throws -> Response {

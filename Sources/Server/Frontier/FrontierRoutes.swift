@@ -1,6 +1,7 @@
 // Wires the frontier program into the application: one store shared by the API and the pages,
 // with the installation's frontier settings.
 import Foundation
+import Benchmarks
 import Frontier
 import Hummingbird
 import Platform
@@ -17,7 +18,7 @@ enum FrontierRoutes {
     static func register(_ services: AppServices, api: RouterGroup<AppContext>, web: Router<AppContext>) {
         // The shipped policies and catalogue are parsed here; they are covered by the module's tests,
         // so a failure means a broken build, not bad input.
-        guard let store = try? FrontierStore(db: services.db, secrets: services.secrets, settings: settings()) else {
+        guard let store = try? EvalRunReferences.frontierStore(services) else {
             preconditionFailure("the shipped frontier policies or accelerator catalogue do not parse")
         }
         FrontierAPIController(services: services, store: store).register(on: api)

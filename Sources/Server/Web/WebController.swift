@@ -165,8 +165,8 @@ struct WebController {
     static let areas: [[String: String]] = [
         ["name": "Frontier program", "status": "available", "link": "/frontier",
          "summary": "Model records, compute ledgers and estimates against every policy, coverage inquiries, and 30-day pre-release access windows with trusted partners."],
-        ["name": "Benchmarks", "status": "coming next",
-         "summary": "Cyber-capability evaluations run against model endpoints, scored with confidence bounds."],
+        ["name": "Benchmarks", "status": "available", "link": "/benchmarks",
+         "summary": "Cyber-capability evaluations run against model endpoints, scored with confidence bounds and drawn against the EO 14409 capability thresholds."],
         ["name": "Vulnerability clearinghouse", "status": "coming next",
          "summary": "Scan deconfliction, report intake and deduplication, prioritisation, embargoed disclosure cases and advisories."],
         ["name": "Threat sharing", "status": "available", "link": "/intel",
