@@ -89,7 +89,7 @@ let package = Package(
         .target(name: "Vulnerabilities", dependencies: ["Platform"], swiftSettings: strict),
         .target(name: "ThreatSharing", dependencies: ["Platform"], swiftSettings: strict),
         .testTarget(name: "FrontierTests", dependencies: ["Frontier", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Platform", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "VulnerabilitiesTests", dependencies: ["Vulnerabilities", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ThreatSharingTests", dependencies: ["ThreatSharing", "Platform", "TestSupport"], swiftSettings: strict),
         // Real databases for tests: SQLite always, PostgreSQL when CLEARINGHOUSE_TEST_POSTGRES_URL is set.

@@ -1,6 +1,7 @@
 // Loads datasets (JSONL, JSON array, CSV) into Samples, either in Inspect AI's own field names or
 // through a field mapping for other shapes (CyberSecEval, Cybench, GDM in-house CTF presets).
 import Foundation
+import Platform
 
 public enum DatasetFormat: String, Sendable, Codable, CaseIterable {
     case jsonl, json, csv

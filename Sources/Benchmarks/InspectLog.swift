@@ -3,6 +3,7 @@
 // Inspect elsewhere can be submitted and scored the same way. Only the fields both sides have are
 // carried; Inspect's events and attachments are not produced, and are ignored on import.
 import Foundation
+import Platform
 
 public enum InspectLog {
     /// Inspect's value for a choice-scorer hit and miss (CORRECT / INCORRECT).

@@ -1,6 +1,7 @@
 // Record types of the append-only JSONL run log (a header line, one line per finished sample, a
 // footer), and a reader that survives a crash mid-write so a resumed run skips finished samples.
 import Foundation
+import Platform
 
 public struct RunHeader: Sendable, Equatable, Codable {
     public var runID: String

@@ -1,6 +1,7 @@
 // One evaluation sample in Inspect AI's field conventions: `input` (text or chat messages), `target`
 // (one or several acceptable answers), optional `choices`, an `id` and free-form `metadata`.
 import Foundation
+import Platform
 
 public struct ChatMessage: Sendable, Equatable, Hashable, Codable {
     public var role: String

@@ -1,6 +1,7 @@
 // Statistics over scores: mean, standard error, Wilson and bootstrap intervals, clustered standard
 // error, unbiased pass@k, and per-category breakdowns. Capability policies compare a bound, not the mean.
 import Foundation
+import Platform
 
 public struct Interval: Sendable, Equatable, Hashable, Codable {
     public var low: Double

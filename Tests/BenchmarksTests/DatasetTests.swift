@@ -1,6 +1,7 @@
 // Dataset loading: Inspect field conventions in JSONL/JSON/CSV, field mappings for the CyberSecEval,
 // Cybench and GDM files in ../shared/data, the RFC 4180 parser, suites, and located error messages.
 import Foundation
+import Platform
 import Testing
 @testable import Benchmarks
 

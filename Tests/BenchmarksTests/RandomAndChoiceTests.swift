@@ -1,5 +1,6 @@
 // The seeded PRNG, choice shuffling, and answer-letter extraction from real-looking model replies.
 import Foundation
+import Platform
 import Testing
 @testable import Benchmarks
 

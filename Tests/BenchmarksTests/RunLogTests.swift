@@ -1,5 +1,6 @@
 // The JSONL run log: round trip, crash-truncated tail, resume keys, error retry, no double counting.
 import Foundation
+import Platform
 import Testing
 @testable import Benchmarks
 

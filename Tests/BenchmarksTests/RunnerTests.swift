@@ -1,6 +1,7 @@
 // Pure parts of the runner and providers: model names, backoff with Retry-After, the summary's
 // interval choice, and the Inspect export read back by our own importer.
 import Foundation
+import Platform
 import Testing
 @testable import Benchmarks
 

@@ -1,6 +1,7 @@
 // Tests that the sandbox isolates for real: no network, not root, killed at the time limit,
 // output capped, working directory removed; and that all 50 canary-exploit references score 1.0.
 import Foundation
+import Platform
 import Testing
 @testable import Benchmarks
 

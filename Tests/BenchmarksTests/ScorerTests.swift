@@ -1,5 +1,6 @@
 // Text scorers (exact, includes, regex, flag), refusal detection and suite-driven dispatch.
 import Foundation
+import Platform
 import Testing
 @testable import Benchmarks
 

@@ -1,5 +1,6 @@
 // Statistics against values worked out by hand (arithmetic written next to each expectation).
 import Foundation
+import Platform
 import Testing
 @testable import Benchmarks
 

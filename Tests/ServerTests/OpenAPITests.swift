@@ -2,6 +2,7 @@
 // silently overwrite another area's route.
 import Foundation
 @testable import Server
+import Platform
 import Testing
 
 @Suite("OpenAPI assembly")
