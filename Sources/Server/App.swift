@@ -83,6 +83,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     }
     APIController(services: services).register(on: router.group("api/v1"))
     VulnerabilityController(services: services).register(on: router.group("api/v1"))
+    IncidentController(services: services).register(on: router.group("api/v1"))
     EvalsAPIController(services: services).register(on: router.group("api/v1"))
     WebController(services: services).register(on: router)
     FrontierRoutes.register(services, api: router.group("api/v1"), web: router)

@@ -1,0 +1,82 @@
+// The incident API over real HTTP: filing with evidence, RED visibility in lists, counts, search and
+// by id, bad input named by JSON path without losing what was filed, tags confirmed by a person, and
+// the OpenAPI fragment matching the routes served.
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Platform
+@testable import Server
+import Testing
+import TestSupport
+
+@Suite struct IncidentAPITests {
+    @Test func documentedRoutesAreTheServedRoutes() throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: try OpenAPIDocument.merged()) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var documented = Set<String>()
+        for (path, operations) in paths where path.hasPrefix("/api/v1/incidents") {
+            for method in operations.keys { documented.insert("\(method) \(path)") }
+        }
+        #expect(documented == Set(IncidentController.routes.map { "\($0.method) \($0.path)" }))
+    }
+
+    static let filing = #"""
+        {"title":"Agent intrusion at County Water","summary":"An AI agent brute-forced the SCADA historian and exfiltrated logs.",
+         "started_at":"2026-11-20T02:00:00Z","detected_at":"2026-11-20T05:00:00Z","systems_affected":["historian"],
+         "indicators":[{"type":"ipv4-addr","value":"198.51.100.9"}],
+         "ai_evidence":{"agent_traces":"recovered","rate_and_scale":"9000 logins/min"},
+         "facts":{"unauthorized_access":true,"protected_computer":true,"information_obtained":true},
+         "evidence":[{"name":"trace.log","content_base64":"YWdlbnQgc3RlcA=="}]}
+        """#
+
+    @Test(arguments: Engine.available)
+    func fileReadAndVisibilityOverHTTP(engine: Engine) async throws {
+        try await Harness.run(engine) { h in
+            let (_, water) = try await h.member(org: "County Water", kind: .defender)
+            let (_, outsider) = try await h.member(org: "Other Bank", kind: .defender)
+            let filed = try await h.request(.post, "/api/v1/incidents", token: water, json: Self.filing)
+            #expect(filed.status == .created)
+            let body = try filed.json()
+            let id = try #require(body["id"] as? String)
+            #expect(body["tlp"] as? String == "red")
+            let tags = try #require(body["statute_tags"] as? [String: Any])
+            #expect((tags["notice"] as? String)?.contains("not a legal conclusion") == true)
+            #expect(((tags["suggested"] as? [[String: Any]])?.first?["provision"] as? String) == "1030(a)(2)")
+            let evidence = try #require((body["evidence"] as? [[String: Any]])?.first)
+            #expect(evidence["sha256"] as? String == Secrets.sha256Hex("agent step"))
+
+            let download = try await h.request(.get, "/api/v1/incidents/\(id)/evidence/\(evidence["id"] as? String ?? "")", token: water)
+            #expect(download.text == "agent step")
+
+            #expect(try await h.request(.get, "/api/v1/incidents", token: water).json()["total"] as? Int == 1)
+            #expect(try await h.request(.get, "/api/v1/incidents", token: outsider).json()["total"] as? Int == 0)
+            #expect(try await h.request(.get, "/api/v1/incidents?q=water", token: outsider).json()["total"] as? Int == 0)
+            let direct = try await h.request(.get, "/api/v1/incidents/\(id)", token: outsider)
+            let otherId = UUID().uuidString.lowercased()
+            let missing = try await h.request(.get, "/api/v1/incidents/\(otherId)", token: outsider)
+            #expect(direct.status == .notFound && missing.status == .notFound)
+            // The same answer, apart from the id the caller sent, whether the incident exists or not.
+            #expect((try direct.json()["detail"] as? String)?.replacingOccurrences(of: id, with: "ID")
+                    == (try missing.json()["detail"] as? String)?.replacingOccurrences(of: otherId, with: "ID"))
+            #expect(!direct.text.contains("County Water"))
+
+            // Bad input: named by JSON path; nothing already filed is lost.
+            let noTime = try await h.request(.post, "/api/v1/incidents", token: water, json: Self.filing.replacingOccurrences(of: #""started_at":"2026-11-20T02:00:00Z","#, with: ""))
+            #expect(noTime.status.code == 422 || noTime.status.code == 400)
+            #expect(noTime.text.contains("$.started_at"))
+            let badTag = try await h.request(.post, "/api/v1/incidents/\(id)/tags", token: water, json: #"{"tags":["1030(a)(2)","1099"]}"#)
+            #expect(badTag.status.code == 422 || badTag.status.code == 400)
+            #expect(badTag.text.contains("$.tags[1]"))
+            let unknown = try await h.request(.post, "/api/v1/incidents", token: water, json: #"{"title":"x","summary":"y","tlp":"clear"}"#)
+            #expect(unknown.text.contains("$.tlp"))
+            let kept = try await h.request(.get, "/api/v1/incidents/\(id)", token: water)
+            #expect(((try kept.json()["evidence"] as? [[String: Any]])?.count) == 1)
+            #expect(try await h.request(.get, "/api/v1/incidents", token: water).json()["total"] as? Int == 1)
+
+            let confirmed = try await h.request(.post, "/api/v1/incidents/\(id)/tags", token: water, json: #"{"tags":["1030(a)(2)"]}"#)
+            #expect(confirmed.status == .ok)
+            #expect(try await h.request(.get, "/api/v1/incidents?tag=1030", token: water).json()["total"] as? Int == 1)
+            #expect(try await h.request(.get, "/api/v1/incidents?tag=1343", token: water).json()["total"] as? Int == 0)
+        }
+    }
+}
