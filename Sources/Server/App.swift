@@ -88,6 +88,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     WebController(services: services).register(on: router)
     FrontierRoutes.register(services, api: router.group("api/v1"), web: router)
     TAXIIController(services: services).register(on: router)
+    IncidentPages(services: services).register(on: router)
     return router
 }
 

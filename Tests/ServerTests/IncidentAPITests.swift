@@ -80,3 +80,45 @@ import TestSupport
         }
     }
 }
+
+@Suite struct IncidentPageTests {
+    @Test(arguments: Engine.available)
+    func fileFromTheFormAndReadTheIncidentPage(engine: Engine) async throws {
+        try await Harness.run(engine) { h in
+            let web = WebTests()
+            let (hospital, _) = try await h.member(org: "Rural Hospital", kind: .defender)
+            let (bank, _) = try await h.member(org: "Community Bank", kind: .defender)
+            let (_, session) = try await web.signIn(h, name: hospital.name, password: "member password 1")
+            let cookie = try #require(session)
+            let headers: HTTPFields = [.cookie: "ch_session=\(cookie)"]
+            let blank = try await h.request(.get, "/incidents/new", headers: headers)
+            let csrf = try #require(web.hiddenCSRF(blank.text))
+            var fields = ["_csrf": csrf, "title": "Agent breach of billing", "summary": "An agent read billing records.",
+                          "detected_at": "2026-11-20T05:00:00Z", "indicators": "ipv4-addr 203.0.113.7",
+                          "unauthorized_access": "1", "protected_computer": "1", "information_obtained": "1"]
+            var formHeaders = headers
+            formHeaders[.contentType] = "application/x-www-form-urlencoded"
+            let missing = try await h.request(.post, "/incidents", json: web.form(fields), headers: formHeaders)
+            #expect(missing.status == .unprocessableContent)
+            #expect(missing.text.contains("Nothing was filed. started_at: is required"))
+            #expect(missing.text.contains("Agent breach of billing"), "what was typed is kept")
+            fields["started_at"] = "2026-11-20T02:00:00Z"
+            let filed = try await h.request(.post, "/incidents", json: web.form(fields), headers: formHeaders)
+            #expect(filed.status == .seeOther)
+            let location = try #require(filed.headers[.location])
+            let page = try await h.request(.get, location, headers: headers)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Not a legal conclusion"))
+            #expect(page.text.contains("1030(a)(2)") && page.text.contains("protected computer"))
+            #expect(page.text.contains("TLP:RED"))
+            let list = try await h.request(.get, "/incidents?q=billing", headers: headers)
+            #expect(list.text.contains("Agent breach of billing") && list.text.contains("1 incidents"))
+
+            let (_, other) = try await web.signIn(h, name: bank.name, password: "member password 1")
+            let otherHeaders: HTTPFields = [.cookie: "ch_session=\(try #require(other))"]
+            let theirs = try await h.request(.get, "/incidents", headers: otherHeaders)
+            #expect(!theirs.text.contains("Agent breach of billing"))
+            #expect(try await h.request(.get, location, headers: otherHeaders).status == .notFound)
+        }
+    }
+}

@@ -48,6 +48,7 @@ struct Pages: Sendable {
             "navUsers": chrome.nav == "users", "navAllTokens": chrome.nav == "all-tokens", "navAudit": chrome.nav == "audit",
             "navFrontier": chrome.nav == "frontier",
             "navIntel": chrome.nav == "intel",
+            "navIncidents": chrome.nav == "incidents",
         ]
         let html = library.render(layout, withTemplate: "layout") ?? body
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
