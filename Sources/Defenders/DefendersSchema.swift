@@ -42,5 +42,45 @@ public enum DefendersSchema {
                 """,
             ]
         },
+        Migration(version: 501, name: "defensive tool access programme: defender profiles, offerings, access requests", sql: [
+            """
+            CREATE TABLE defender_profiles (
+                org_id TEXT PRIMARY KEY REFERENCES organisations(id),
+                sector TEXT NOT NULL,
+                employees BIGINT NOT NULL CHECK (employees >= 0),
+                jurisdiction TEXT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE tool_offerings (
+                id TEXT PRIMARY KEY,
+                provider_org TEXT NOT NULL REFERENCES organisations(id),
+                name TEXT NOT NULL,
+                capability TEXT NOT NULL,
+                model_reference TEXT NOT NULL DEFAULT '',
+                org_kinds TEXT NOT NULL DEFAULT ',',
+                sectors TEXT NOT NULL DEFAULT ',',
+                jurisdictions TEXT NOT NULL DEFAULT ',',
+                max_employees BIGINT,
+                capacity BIGINT NOT NULL CHECK (capacity >= 0),
+                terms TEXT NOT NULL DEFAULT '',
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE tool_access_requests (
+                id TEXT PRIMARY KEY,
+                offering_id TEXT NOT NULL REFERENCES tool_offerings(id),
+                org_id TEXT NOT NULL REFERENCES organisations(id),
+                state TEXT NOT NULL CHECK (state IN ('requested', 'approved', 'waitlisted', 'declined')),
+                reason TEXT NOT NULL DEFAULT '',
+                requested_at BIGINT NOT NULL,
+                decided_at BIGINT,
+                decided_by TEXT,
+                UNIQUE (offering_id, org_id)
+            )
+            """,
+        ]),
     ]
 }
