@@ -89,6 +89,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     FrontierRoutes.register(services, api: router.group("api/v1"), web: router)
     TAXIIController(services: services).register(on: router)
     IncidentPages(services: services).register(on: router)
+    ToolAccessPages(services: services).register(on: router)
     return router
 }
 

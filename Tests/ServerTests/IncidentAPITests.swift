@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Platform
+import Defenders
 @testable import Server
 import Testing
 import TestSupport
@@ -119,6 +120,34 @@ import TestSupport
             let theirs = try await h.request(.get, "/incidents", headers: otherHeaders)
             #expect(!theirs.text.contains("Agent breach of billing"))
             #expect(try await h.request(.get, location, headers: otherHeaders).status == .notFound)
+        }
+    }
+}
+
+@Suite struct ToolAccessPageTests {
+    @Test(arguments: Engine.available)
+    func hospitalSeesReasonsAndCoordinatorSeesTheGap(engine: Engine) async throws {
+        try await Harness.run(engine) { h in
+            let web = WebTests()
+            let store = ToolAccessStore(db: h.services.db, clock: h.services.clock)
+            let (labUser, _) = try await h.member(org: "Lab", kind: .aiDeveloper)
+            let (hospital, _) = try await h.member(org: "Rural Hospital", kind: .defender)
+            let (coordinator, _) = try await h.member(org: "CISA", kind: .government, role: .reviewer)
+            let lab = Reader(userId: labUser.id, userName: labUser.name, orgId: labUser.orgId, orgKind: .aiDeveloper, role: .member)
+            let hospitalReader = Reader(userId: hospital.id, userName: hospital.name, orgId: hospital.orgId, orgKind: .defender, role: .member)
+            _ = try await store.createOffering(ToolOffering(name: "Fraud screening", capability: "phishing analysis", sectors: ["finance"], capacity: 5), by: lab)
+            try await store.setProfile(sector: "healthcare", employees: 80, jurisdiction: "MT", by: hospitalReader)
+
+            let (_, s1) = try await web.signIn(h, name: hospital.name, password: "member password 1")
+            let page = try await h.request(.get, "/tools", headers: [.cookie: "ch_session=\(try #require(s1))"])
+            #expect(page.text.contains("open to the finance sector(s); yours is healthcare"))
+            #expect(!page.text.contains("Demand and coverage"))
+
+            let (_, s2) = try await web.signIn(h, name: coordinator.name, password: "member password 1")
+            let view = try await h.request(.get, "/tools", headers: [.cookie: "ch_session=\(try #require(s2))"])
+            #expect(view.text.contains("<svg") && view.text.contains("<title id=\"cov-title\">"))
+            #expect(view.text.contains("0 of 1 covered"))
+            #expect(view.text.contains("Gap: some without any offering"))
         }
     }
 }
