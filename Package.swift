@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "clearinghouse",
             dependencies: [
-                "Platform", "Server", "Frontier", "Vulnerabilities", "Benchmarks", "ThreatSharing",
+                "Platform", "Server", "Frontier", "Vulnerabilities", "Benchmarks", "ThreatSharing", "Defenders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Platform", "Frontier", "Vulnerabilities", "ThreatSharing", "Benchmarks",
+                "Platform", "Frontier", "Vulnerabilities", "ThreatSharing", "Benchmarks", "Defenders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -88,9 +88,12 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "Vulnerabilities", dependencies: ["Platform"], swiftSettings: strict),
         .target(name: "ThreatSharing", dependencies: ["Platform"], swiftSettings: strict),
+        // Incidents and referral packages (EO 14409 §4); ThreatSharing only for STIX values and TLP marking ids.
+        .target(name: "Defenders", dependencies: ["Platform", "ThreatSharing"], swiftSettings: strict),
         .testTarget(name: "FrontierTests", dependencies: ["Frontier", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Platform", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "VulnerabilitiesTests", dependencies: ["Vulnerabilities", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "DefendersTests", dependencies: ["Defenders", "ThreatSharing", "Platform", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ThreatSharingTests", dependencies: ["ThreatSharing", "Platform", "TestSupport"], swiftSettings: strict),
         // Real databases for tests: SQLite always, PostgreSQL when CLEARINGHOUSE_TEST_POSTGRES_URL is set.
         .target(
@@ -107,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Platform", "TestSupport", "Frontier", "ThreatSharing", "Benchmarks",
+                "Server", "Platform", "TestSupport", "Frontier", "ThreatSharing", "Benchmarks", "Defenders",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

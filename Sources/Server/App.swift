@@ -83,11 +83,14 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     }
     APIController(services: services).register(on: router.group("api/v1"))
     VulnerabilityController(services: services).register(on: router.group("api/v1"))
+    IncidentController(services: services).register(on: router.group("api/v1"))
     EvalsAPIController(services: services).register(on: router.group("api/v1"))
     BenchmarksWebController(services: services).register(on: router)
     WebController(services: services).register(on: router)
     FrontierRoutes.register(services, api: router.group("api/v1"), web: router)
     TAXIIController(services: services).register(on: router)
+    IncidentPages(services: services).register(on: router)
+    ToolAccessPages(services: services).register(on: router)
     return router
 }
 

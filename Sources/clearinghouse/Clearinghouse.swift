@@ -15,7 +15,7 @@ struct Clearinghouse: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Serve.self, Worker.self, Migrate.self, Admin.self, Audit.self, Diagnose.self, Compute.self, Assess.self,
-            FrontierCommand.self, Eval.self, CVSSCommand.self, VulnsCommand.self, Intel.self,
+            FrontierCommand.self, Eval.self, CVSSCommand.self, VulnsCommand.self, Intel.self, IncidentCommand.self,
         ])
 }
 

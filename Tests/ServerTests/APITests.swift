@@ -187,13 +187,13 @@ struct APITests {
                 "GET /api/v1/eval-runs", "POST /api/v1/eval-runs", "GET /api/v1/eval-runs/{id}", "GET /api/v1/eval-runs/{id}/samples",
             ]
             // Areas' routes (their own fragments) are checked by each area's own test against its controller.
-            let areaPrefixes = ["/api/v1/frontier", "/api/v1/vulns/"]
+            let areaPrefixes = ["/api/v1/frontier", "/api/v1/vulns/", "/api/v1/incidents"]
             #expect(documented.filter { entry in !areaPrefixes.contains { entry.contains($0) } } == served)
             // And every documented route is really answered (never 404 or 405) for an administrator.
             for entry in documented {
                 let parts = entry.split(separator: " ")
                 let method = HTTPRequest.Method(String(parts[0]))!
-                let uri = String(parts[1]).replacingOccurrences(of: "{id}", with: "00000000-0000-0000-0000-000000000000")
+                let uri = String(parts[1]).replacingOccurrences(of: #"\{[a-z_]+\}"#, with: "00000000-0000-0000-0000-000000000000", options: .regularExpression)
                 let answer = try await h.request(method, uri, token: h.adminToken, json: method == .post || method == .patch ? "{}" : nil)
                 #expect(answer.status != .methodNotAllowed, "\(entry)")
                 if !uri.contains("0000") { #expect(answer.status != .notFound, "\(entry)") }

@@ -49,6 +49,8 @@ struct Pages: Sendable {
             "navFrontier": chrome.nav == "frontier",
             "navIntel": chrome.nav == "intel",
             "navBenchmarks": chrome.nav == "benchmarks",
+            "navIncidents": chrome.nav == "incidents",
+            "navTools": chrome.nav == "tools",
         ]
         let html = library.render(layout, withTemplate: "layout") ?? body
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))

@@ -171,8 +171,8 @@ struct WebController {
          "summary": "Scan deconfliction, report intake and deduplication, prioritisation, embargoed disclosure cases and advisories."],
         ["name": "Threat sharing", "status": "available", "link": "/intel",
          "summary": "A TAXII 2.1 feed of STIX 2.1 intelligence with TLP 2.0 enforced for each reader."],
-        ["name": "Defenders and incidents", "status": "coming next",
-         "summary": "Access to AI defensive tools, remediation deadlines, and reporting of AI-enabled intrusions."],
+        ["name": "Defenders and incidents", "status": "incidents available; tool access coming next", "link": "/incidents",
+         "summary": "Reporting of AI-enabled intrusions with referral packages; access to AI defensive tools and remediation deadlines to follow."],
     ]
 
     @Sendable func home(_ request: Request, context: AppContext) async throws -> Response {

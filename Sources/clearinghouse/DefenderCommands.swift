@@ -1,0 +1,61 @@
+// Incident commands (EO 14409 §4). `incident export` writes a referral package from the configured
+// database, acting as a named user (so the access rule and the audit log apply as on the web);
+// `incident verify-package` checks a package's digests offline and opens no database.
+import ArgumentParser
+import Defenders
+import Foundation
+import Platform
+
+struct IncidentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incident", abstract: "Incident reports of AI-enabled intrusions: referral packages.",
+        subcommands: [Export.self, VerifyPackage.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export an incident as a referral package directory (refuses an existing PATH); prints the manifest's SHA-256.")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "The user the export is made as: it must be able to read the incident, and the export is audited under this name.") var user: String
+        @Option(help: "The directory to create.") var out: String
+        @Argument(help: "The incident id.") var id: String
+
+        func run() async throws {
+            let userName = user, id = id, out = URL(fileURLWithPath: out)
+            let secrets = try storage.resolve().secretBox()
+            let written = try await storage.withDatabase(logger: commandLogger("clearinghouse.incident")) { db in
+                let directory = Directory(db: db)
+                guard let user = try await directory.user(named: userName), !user.disabled,
+                      let org = try await directory.organisation(id: user.orgId) else {
+                    throw Failure("no active user named \(userName)")
+                }
+                let reader = Reader(userId: user.id, userName: user.name, orgId: org.id, orgKind: org.kind, role: user.role,
+                                    compartments: Set(user.compartments))
+                let store = IncidentStore(db: db, clock: .system, secrets: secrets)
+                do {
+                    let export = try await store.export(id: id, reader: reader)
+                    return try ReferralPackage.write(export, to: out, generatedAt: Date())
+                } catch let error as DomainError {
+                    throw Failure(error.description)
+                }
+            }
+            say("wrote \(written.files) files to \(out.path); manifest.json SHA-256 \(written.manifestDigest)")
+        }
+    }
+
+    struct VerifyPackage: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-package",
+            abstract: "Check a referral package offline: exit 0 when every file matches its digest, 1 naming each file that does not.")
+        @Argument(help: "The package directory.") var path: String
+
+        func run() throws {
+            let problems = ReferralPackage.verify(URL(fileURLWithPath: path))
+            if problems.isEmpty {
+                say("OK: every file in \(path) matches its recorded SHA-256")
+                return
+            }
+            for p in problems { FileHandle.standardError.write(Data("CHANGED \(p.path): \(p.reason)\n".utf8)) }
+            throw ExitCode(1)
+        }
+    }
+}
