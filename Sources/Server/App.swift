@@ -87,6 +87,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     WebController(services: services).register(on: router)
     FrontierRoutes.register(services, api: router.group("api/v1"), web: router)
     TAXIIController(services: services).register(on: router)
+    VulnerabilityPages(services: services).register(on: router)
     return router
 }
 

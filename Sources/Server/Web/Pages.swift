@@ -47,7 +47,7 @@ struct Pages: Sendable {
             "navHome": chrome.nav == "home", "navTokens": chrome.nav == "tokens", "navOrgs": chrome.nav == "orgs",
             "navUsers": chrome.nav == "users", "navAllTokens": chrome.nav == "all-tokens", "navAudit": chrome.nav == "audit",
             "navFrontier": chrome.nav == "frontier",
-            "navIntel": chrome.nav == "intel",
+            "navIntel": chrome.nav == "intel", "navVulns": chrome.nav == "vulns",
         ]
         let html = library.render(layout, withTemplate: "layout") ?? body
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))

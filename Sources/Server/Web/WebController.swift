@@ -167,7 +167,7 @@ struct WebController {
          "summary": "Model records, compute ledgers and estimates against every policy, coverage inquiries, and 30-day pre-release access windows with trusted partners."],
         ["name": "Benchmarks", "status": "coming next",
          "summary": "Cyber-capability evaluations run against model endpoints, scored with confidence bounds."],
-        ["name": "Vulnerability clearinghouse", "status": "coming next",
+        ["name": "Vulnerability clearinghouse", "status": "available", "link": "/vulns",
          "summary": "Scan deconfliction, report intake and deduplication, prioritisation, embargoed disclosure cases and advisories."],
         ["name": "Threat sharing", "status": "available", "link": "/intel",
          "summary": "A TAXII 2.1 feed of STIX 2.1 intelligence with TLP 2.0 enforced for each reader."],
