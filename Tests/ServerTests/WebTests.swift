@@ -137,4 +137,32 @@ struct WebTests {
             #expect(!again.text.contains(String(token)))
         }
     }
+
+    @Test("the vulnerability triage queue and case page show priority, embargo and timeline, and move the case by form", arguments: Engine.available)
+    func vulnerabilityPages(engine: Engine) async throws {
+        try await Harness.run(engine) { h in
+            let (_, cookie) = try await signIn(h, password: h.adminPassword)
+            let session = "ch_session=\(try #require(cookie))"
+            let made = try await h.request(.post, "/api/v1/vulns/reports", token: h.adminToken,
+                json: #"{"title":"Overflow <b>in</b> inflate","evidence":[{"name":"poc","content_base64":"AA==","reproducer":true}]}"#)
+            let id = try #require(try made.json()["case_id"] as? String)
+            let queue = try await h.request(.get, "/vulns", headers: [.cookie: session])
+            #expect(queue.status == .ok)
+            #expect(queue.text.contains("Overflow &lt;b&gt;in&lt;/b&gt; inflate") && queue.text.contains("aria-current=\"page\">Vulnerabilities"))
+            #expect(queue.text.contains("<caption>1 cases on this page</caption>"))
+            let filtered = try await h.request(.get, "/vulns?state=fixed", headers: [.cookie: session])
+            #expect(filtered.text.contains("<caption>0 cases on this page</caption>"))
+            let page = try await h.request(.get, "/vulns/cases/\(id)", headers: [.cookie: session])
+            #expect(page.text.contains("SSVC not decided yet") && page.text.contains("No vendor notified yet"))
+            let csrf = try #require(hiddenCSRF(page.text))
+            let moved = try await h.request(.post, "/vulns/cases/\(id)/transition", json: form(["_csrf": csrf, "state": "triage", "reason": "first look"]),
+                                            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: session])
+            #expect(moved.status.code == 303 || moved.status.code == 302)
+            let after = try await h.request(.get, "/vulns/cases/\(id)", headers: [.cookie: session])
+            #expect(after.text.contains("<td>first look</td>"))
+            let forged = try await h.request(.post, "/vulns/cases/\(id)/transition", json: form(["_csrf": "x", "state": "validated", "reason": "r"]),
+                                             headers: [.contentType: "application/x-www-form-urlencoded", .cookie: session])
+            #expect(forged.status == .forbidden)
+        }
+    }
 }

@@ -51,6 +51,7 @@ struct Pages: Sendable {
             "navBenchmarks": chrome.nav == "benchmarks",
             "navIncidents": chrome.nav == "incidents",
             "navTools": chrome.nav == "tools",
+            "navVulns": chrome.nav == "vulns",
         ]
         let html = library.render(layout, withTemplate: "layout") ?? body
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
