@@ -83,7 +83,9 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 
     static func problem(status: HTTPResponse.Status, detail: String?, field: String? = nil, extraHeaders: HTTPFields = [:]) -> Response {
-        let body = (try? JSONEncoder().encode(Problem(status: status, detail: detail, field: field))) ?? Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(Problem(status: status, detail: detail, field: field))) ?? Data()
         var headers: HTTPFields = [.contentType: MediaType.problemJSON.description]
         headers.append(contentsOf: extraHeaders)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
