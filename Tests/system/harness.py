@@ -339,3 +339,25 @@ def csrf_of(html: str) -> str:
 
 def audit_verify(data_dir: str, database: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     return cli("audit", "verify", data_dir=data_dir, database=database, env=env, check_ok=False)
+
+
+def run_module_tests(namespace: dict) -> None:
+    """Runs every `test_*` function of an area's runner, one PASS/SKIP/FAIL line each, then exits
+    non-zero if any failed. Areas call it as `harness.run_module_tests(globals())`."""
+    import sys
+    import traceback
+
+    failed = 0
+    for name, fn in [(n, f) for n, f in namespace.items() if n.startswith("test_") and callable(f)]:
+        try:
+            fn()
+            print(f"PASS {name}", flush=True)
+        except Skip as skip:
+            print(f"SKIP {name}: {skip}", flush=True)
+        except Exception as error:  # noqa: BLE001 - every failure is reported, then the next test runs
+            failed += 1
+            print(f"FAIL {name}: {error}", flush=True)
+            if os.environ.get("VERBOSE"):
+                traceback.print_exc()
+    cleanup_all()
+    sys.exit(1 if failed else 0)

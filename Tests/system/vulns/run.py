@@ -7,7 +7,7 @@ real server. Prints `PASS name` / `FAIL name: reason` per test; exit 1 when any 
 
 Not covered yet (not built): CSAF 2.0 and OSV advisory generation and their schema validators.
 """
-import json, os, re, subprocess, sys, traceback
+import json, os, re, subprocess, sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -78,22 +78,5 @@ def test_intake_over_http():
         server.stop()
 
 
-def main():
-    failed = 0
-    for name, fn in [(n, f) for n, f in globals().items() if n.startswith("test_")]:
-        try:
-            fn()
-            print(f"PASS {name}")
-        except harness.Skip as skip:
-            print(f"SKIP {name}: {skip}")
-        except Exception as error:  # noqa: BLE001 - every failure is reported, then the next test runs
-            failed += 1
-            print(f"FAIL {name}: {error}")
-            if os.environ.get("VERBOSE"):
-                traceback.print_exc()
-    harness.cleanup_all()
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    harness.run_module_tests(globals())
