@@ -24,12 +24,10 @@ struct IncidentCommand: AsyncParsableCommand {
             let secrets = try storage.resolve().secretBox()
             let written = try await storage.withDatabase(logger: commandLogger("clearinghouse.incident")) { db in
                 let directory = Directory(db: db)
-                guard let user = try await directory.user(named: userName), !user.disabled,
-                      let org = try await directory.organisation(id: user.orgId) else {
+                guard let user = try await directory.user(named: userName), !user.disabled else {
                     throw Failure("no active user named \(userName)")
                 }
-                let reader = Reader(userId: user.id, userName: user.name, orgId: org.id, orgKind: org.kind, role: user.role,
-                                    compartments: Set(user.compartments))
+                let reader = try await directory.reader(for: user)
                 let store = IncidentStore(db: db, clock: .system, secrets: secrets)
                 do {
                     let export = try await store.export(id: id, reader: reader)
