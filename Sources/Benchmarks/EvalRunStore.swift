@@ -58,6 +58,12 @@ public enum BenchmarksSchema {
             "ALTER TABLE eval_runs ADD COLUMN inquiry_ref TEXT",
             "CREATE INDEX eval_runs_inquiry ON eval_runs (inquiry_ref)",
         ]),
+        // The statistics beside the score (`RunStatistics` as JSON: interval kind, pass@k over the
+        // epochs, clustered standard errors, breakdowns by category), written when a run completes.
+        // NULL for runs finished before this migration and for runs not finished yet.
+        Migration(version: 410, name: "evaluation runs keep their statistics", sql: [
+            "ALTER TABLE eval_runs ADD COLUMN statistics TEXT",
+        ]),
     ]
 }
 
@@ -84,6 +90,8 @@ public struct EvalRun: Sendable, Equatable {
     public var ciLow: Double?
     public var ciHigh: Double?
     public var failure: String?
+    /// Recorded when the run completes; nil before, and for runs completed before migration 410.
+    public var statistics: RunStatistics?
 }
 
 public struct EvalRunStore: Sendable {
@@ -92,7 +100,7 @@ public struct EvalRunStore: Sendable {
 
     static let columns = """
         id, model_version_ref, inquiry_ref, model, base_url, suite_json, max_connections, status, \(LabelColumns.names), created_by, created_at,
-        claimed_by, claims, completed_at, total, scored, errors, score, ci_low, ci_high, failure
+        claimed_by, claims, completed_at, total, scored, errors, score, ci_low, ci_high, failure, statistics
         """
 
     /// Queues a run. The endpoint's key is never stored: the worker reads it from its own environment.
@@ -145,8 +153,9 @@ public struct EvalRunStore: Sendable {
 
     /// Stores one finished sample and refreshes the worker's heartbeat. A scored sample is never
     /// replaced; an errored one is replaced by a later attempt, as in the JSONL log.
-    public func checkpoint(runID: String, worker: String, record: SampleRecord, at now: Date) async throws {
-        let json = String(decoding: try RunLog.encodeLine(.sample(record)), as: UTF8.self)
+    /// `line` is the record already encoded as a log line, when the caller has it.
+    public func checkpoint(runID: String, worker: String, record: SampleRecord, line: Data? = nil, at now: Date) async throws {
+        let json = String(decoding: try line ?? RunLog.encodeLine(.sample(record)), as: UTF8.self)
         try await db.write { conn in
             try await conn.execute(
                 """
@@ -161,16 +170,18 @@ public struct EvalRunStore: Sendable {
         }
     }
 
-    public func complete(runID: String, worker: String, summary: RunSummary, at now: Date) async throws {
+    /// Marks a run done with its summary and the statistics computed from the same stored samples.
+    public func complete(runID: String, worker: String, summary: RunSummary, statistics: RunStatistics?, at now: Date) async throws {
+        let statisticsJSON = try statistics.map { try $0.json() }
         try await db.write { conn in
             try await conn.execute(
                 """
                 UPDATE eval_runs SET status = 'done', completed_at = $1, total = $2, scored = $3, errors = $4, score = $5, ci_low = $6,
-                                     ci_high = $7, failure = NULL
-                WHERE id = $8
+                                     ci_high = $7, failure = NULL, statistics = $8
+                WHERE id = $9
                 """,
                 [.int(now.microsecondsSinceEpoch), .int(Int64(summary.total)), .int(Int64(summary.samples)), .int(Int64(summary.errors)),
-                 .double(summary.score), .double(summary.ciLow), .double(summary.ciHigh), .text(runID)])
+                 .double(summary.score), .double(summary.ciLow), .double(summary.ciHigh), SQLValue(statisticsJSON), .text(runID)])
             try await AuditLog.append(AuditEvent(actor: "worker:\(worker)", action: "eval.run.complete", target: runID,
                                                  detail: ["scored": String(summary.samples), "errors": String(summary.errors)]), at: now, on: conn)
         }
@@ -281,7 +292,7 @@ public struct EvalRunStore: Sendable {
             claims: Int(try row.int("claims")), completedAt: row.optionalInt("completed_at").map(Date.init(microsecondsSinceEpoch:)),
             total: row.optionalInt("total").map(Int.init), scored: row.optionalInt("scored").map(Int.init),
             errors: row.optionalInt("errors").map(Int.init), score: double("score"), ciLow: double("ci_low"), ciHigh: double("ci_high"),
-            failure: row.optionalString("failure"))
+            failure: row.optionalString("failure"), statistics: try row.optionalString("statistics").map(RunStatistics.decode(json:)))
     }
 }
 
@@ -292,8 +303,8 @@ struct DatabaseRunSink: RunSink {
     let worker: String
     let clock: @Sendable () -> Date
 
-    func record(_ record: SampleRecord) async throws {
-        try await store.checkpoint(runID: runID, worker: worker, record: record, at: clock())
+    func record(_ record: SampleRecord, line: Data) async throws {
+        try await store.checkpoint(runID: runID, worker: worker, record: record, line: line, at: clock())
     }
 
     func finish(_ footer: RunFooter) async throws {}
@@ -351,7 +362,7 @@ public struct EvalWorker: Sendable {
         // Count from what is stored, so a sample finished by an earlier worker counts exactly once.
         let stored = try await store.samples(runID: run.id)
         let final = RunSummary.of(stored, runID: run.id, total: summary.total, log: nil)
-        try await store.complete(runID: run.id, worker: id, summary: final, at: clock())
+        try await store.complete(runID: run.id, worker: id, summary: final, statistics: RunStatistics.of(stored, suite: run.suite), at: clock())
         return true
     }
 }

@@ -69,7 +69,7 @@ public enum MultipleChoice {
             return upper
         }
         func lastCapture(_ pattern: String, options: NSRegularExpression.Options = []) -> String? {
-            guard let regex = try? NSRegularExpression(pattern: pattern, options: options) else { return nil }
+            guard let regex = try? RegexCache.regex(pattern, options: options) else { return nil }
             let ns = output as NSString
             let matches = regex.matches(in: output, range: NSRange(location: 0, length: ns.length))
             for match in matches.reversed() {
@@ -95,7 +95,7 @@ public enum MultipleChoice {
         if let found = lastCapture(#"\*\*\s*[\(\[]?([\#(range)\#(lowerRange)])[\)\]\.:]?\s*\*\*"#) { return found }
 
         // Rule 3: lines starting with a letter label, all naming the same letter.
-        if let regex = try? NSRegularExpression(pattern: #"^\s*[\(\[]?([\#(range)])[\)\]\.:](?:\s|$)"#, options: [.anchorsMatchLines]) {
+        if let regex = try? RegexCache.regex(#"^\s*[\(\[]?([\#(range)])[\)\]\.:](?:\s|$)"#, options: [.anchorsMatchLines]) {
             let ns = output as NSString
             let letters = Set(regex.matches(in: output, range: NSRange(location: 0, length: ns.length)).compactMap { match -> String? in
                 valid(ns.substring(with: match.range(at: 1)))
@@ -109,7 +109,7 @@ public enum MultipleChoice {
         if stripped.count == 1, let found = valid(stripped) { return found }
 
         // Rule 5: last standalone uppercase letter, not an article/pronoun.
-        if let regex = try? NSRegularExpression(pattern: #"(?<![A-Za-z0-9'])([\#(range)])(?![A-Za-z0-9'])"#) {
+        if let regex = try? RegexCache.regex(#"(?<![A-Za-z0-9'])([\#(range)])(?![A-Za-z0-9'])"#) {
             let ns = output as NSString
             for match in regex.matches(in: output, range: NSRange(location: 0, length: ns.length)).reversed() {
                 let candidate = ns.substring(with: match.range(at: 1))

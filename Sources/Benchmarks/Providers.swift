@@ -6,6 +6,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 public enum ProviderKind: String, Sendable, Codable {
     case openai, anthropic
@@ -103,14 +104,52 @@ public protocol ModelProvider: Sendable {
     func generate(_ messages: [ChatMessage], settings: GenerationSettings, timeout: Double) async throws -> ModelReply
 }
 
-/// Creates the HTTP client a run uses. The pool's per-host limit is raised to the run's connection
-/// bound: AsyncHTTPClient's default of 8 per host would otherwise cap every run at 8 requests in flight.
-public func makeModelHTTPClient(maxConnections: Int) -> HTTPClient {
-    var configuration = HTTPClient.Configuration()
-    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, maxConnections))
-    configuration.httpVersion = .http1Only
-    configuration.timeout = .init(connect: .seconds(10))
-    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+/// The HTTP clients a run uses: `maxConnections` keep-alive HTTP/1.1 connections to the endpoint,
+/// spread over several AsyncHTTPClient pools of at most `connectionsPerPool` each.
+///
+/// Why several pools: AsyncHTTPClient's HTTP/1 pool walks all of its connections on every lease and
+/// release (finding an idle one, recomputing its statistics), so its cost per request grows with the
+/// pool size; profiled at 500 connections that walk was the client's largest cost. Each request goes
+/// to the pool with the fewest requests in flight, so no pool ever needs more than its share while
+/// the runner keeps at most `maxConnections` in flight. Each pool's per-host limit is raised to its
+/// share (AsyncHTTPClient's default of 8 per host would otherwise cap the run).
+public final class ModelHTTPClients: Sendable {
+    public static let connectionsPerPool = 32
+    let clients: [HTTPClient]
+    private let inFlight: Mutex<[Int]>
+
+    public init(maxConnections: Int) {
+        let total = max(1, maxConnections)
+        let pools = (total + Self.connectionsPerPool - 1) / Self.connectionsPerPool
+        let share = (total + pools - 1) / pools
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: share)
+        configuration.httpVersion = .http1Only
+        configuration.timeout = .init(connect: .seconds(10))
+        clients = (0..<pools).map { _ in HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration) }
+        inFlight = Mutex(Array(repeating: 0, count: pools))
+    }
+
+    /// Runs `body` with the least busy pool, counting the request as in flight until `body` returns
+    /// (which must include reading the response body: the connection is leased until then).
+    func withClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
+        let index = inFlight.withLock { counts in
+            var best = 0
+            for i in counts.indices where counts[i] < counts[best] { best = i }
+            counts[best] += 1
+            return best
+        }
+        defer { inFlight.withLock { $0[index] -= 1 } }
+        return try await body(clients[index])
+    }
+
+    public func shutdown() async throws {
+        var firstError: (any Error)?
+        for client in clients {
+            do { try await client.shutdown() } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+    }
 }
 
 /// One provider for both APIs; they differ only in the request and reply shapes and headers.
@@ -118,28 +157,28 @@ public struct HTTPModelProvider: ModelProvider {
     public let spec: ModelSpec
     public let baseURL: String
     let apiKey: String?
-    let client: HTTPClient
+    let clients: ModelHTTPClients
 
-    public init(spec: ModelSpec, baseURL: String, apiKey: String?, client: HTTPClient) {
+    public init(spec: ModelSpec, baseURL: String, apiKey: String?, clients: ModelHTTPClients) {
         self.spec = spec
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.apiKey = apiKey
-        self.client = client
+        self.clients = clients
     }
 
     /// Runs `body` with a provider whose HTTP client lives exactly as long as the call.
     public static func with<T: Sendable>(spec: ModelSpec, baseURL: String, apiKey: String?, maxConnections: Int,
                                          _ body: (HTTPModelProvider) async throws -> T) async throws -> T {
-        let client = makeModelHTTPClient(maxConnections: maxConnections)
-        let provider = HTTPModelProvider(spec: spec, baseURL: baseURL, apiKey: apiKey, client: client)
+        let clients = ModelHTTPClients(maxConnections: maxConnections)
+        let provider = HTTPModelProvider(spec: spec, baseURL: baseURL, apiKey: apiKey, clients: clients)
         do {
             let result = try await body(provider)
-            try await client.shutdown()
+            try await clients.shutdown()
             return result
         } catch {
-            try? await client.shutdown()
+            try? await clients.shutdown()
             throw error
         }
     }
@@ -170,10 +209,10 @@ public struct HTTPModelProvider: ModelProvider {
         let retryAfter: String?
         var buffer: ByteBuffer
         do {
-            let response = try await client.execute(request, deadline: deadline)
-            status = Int(response.status.code)
-            retryAfter = response.headers.first(name: "retry-after")
-            buffer = try await response.body.collect(upTo: 64 << 20)
+            (status, retryAfter, buffer) = try await clients.withClient { client in
+                let response = try await client.execute(request, deadline: deadline)
+                return (Int(response.status.code), response.headers.first(name: "retry-after"), try await response.body.collect(upTo: 64 << 20))
+            }
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             throw ModelCallError.timeout
         } catch is CancellationError {
@@ -189,47 +228,120 @@ public struct HTTPModelProvider: ModelProvider {
         return ModelReply(output: output, usage: usage, requestBody: String(decoding: body, as: UTF8.self), responseBody: text)
     }
 
+    // Bodies are written and read with Codable structs rather than JSONSerialization: on Linux the
+    // latter bridges every dictionary to NSDictionary, which profiled as the largest single cost of
+    // a request in both this client and the test server.
+    struct Message: Codable {
+        var role: String
+        var content: String
+    }
+
+    struct OpenAIRequest: Encodable {
+        var model: String
+        var messages: [Message]
+        var maxTokens: Int?
+        var seed: Int?
+        var temperature: Double?
+        enum CodingKeys: String, CodingKey {
+            case model, messages, seed, temperature
+            case maxTokens = "max_tokens"
+        }
+    }
+
+    struct AnthropicRequest: Encodable {
+        var model: String
+        var system: String?
+        var messages: [Message]
+        var maxTokens: Int
+        var temperature: Double?
+        enum CodingKeys: String, CodingKey {
+            case model, system, messages, temperature
+            case maxTokens = "max_tokens"
+        }
+    }
+
     func requestBody(_ messages: [ChatMessage], settings: GenerationSettings) throws -> [UInt8] {
-        var object: [String: Any] = ["model": spec.model]
-        let conversation = messages.map { ["role": $0.role, "content": $0.content] }
+        let conversation = messages.map { Message(role: $0.role, content: $0.content) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         switch spec.provider {
         case .openai:
             var all = conversation
-            if let system = settings.systemMessage, !system.isEmpty { all.insert(["role": "system", "content": system], at: 0) }
-            object["messages"] = all
-            if let maxTokens = settings.maxTokens { object["max_tokens"] = maxTokens }
-            if let seed = settings.seed { object["seed"] = seed }
+            if let system = settings.systemMessage, !system.isEmpty { all.insert(Message(role: "system", content: system), at: 0) }
+            return Array(try encoder.encode(OpenAIRequest(model: spec.model, messages: all, maxTokens: settings.maxTokens, seed: settings.seed,
+                                                          temperature: settings.temperature)))
         case .anthropic:
             // The Messages API takes system text beside the turns, not as a turn.
             let systems = ([settings.systemMessage].compactMap { $0 } + messages.filter { $0.role == "system" }.map(\.content))
                 .filter { !$0.isEmpty }
-            if !systems.isEmpty { object["system"] = systems.joined(separator: "\n\n") }
-            object["messages"] = conversation.filter { $0["role"] != "system" }
-            object["max_tokens"] = settings.maxTokens ?? 1024
+            return Array(try encoder.encode(AnthropicRequest(
+                model: spec.model, system: systems.isEmpty ? nil : systems.joined(separator: "\n\n"),
+                messages: conversation.filter { $0.role != "system" }, maxTokens: settings.maxTokens ?? 1024, temperature: settings.temperature)))
         }
-        if let temperature = settings.temperature { object["temperature"] = temperature }
-        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+    }
+
+    /// The parts of a reply we read; every field optional and leniently typed, so an odd but
+    /// usable reply is still read, and only a reply without the essential part is malformed.
+    struct Reply: Decodable {
+        struct Usage: Decodable {
+            var promptTokens, completionTokens, inputTokens, outputTokens: Int?
+            enum CodingKeys: String, CodingKey {
+                case promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
+                case inputTokens = "input_tokens", outputTokens = "output_tokens"
+            }
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                func int(_ key: CodingKeys) -> Int? {
+                    (try? c.decodeIfPresent(Int.self, forKey: key)) ?? (try? c.decodeIfPresent(Double.self, forKey: key)).flatMap { Int(exactly: $0.rounded()) }
+                }
+                promptTokens = int(.promptTokens)
+                completionTokens = int(.completionTokens)
+                inputTokens = int(.inputTokens)
+                outputTokens = int(.outputTokens)
+            }
+        }
+        struct Choice: Decodable {
+            struct Message: Decodable {
+                var content: String?
+                enum CodingKeys: String, CodingKey { case content }
+                init(from decoder: any Decoder) throws {
+                    content = try? decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .content)
+                }
+            }
+            var message: Message?
+        }
+        struct Block: Decodable {
+            var type: String?
+            var text: String?
+        }
+        var choices: [Choice]?
+        var content: [Block]?
+        var usage: Usage?
+
+        enum CodingKeys: String, CodingKey { case choices, content, usage }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            choices = try? c.decodeIfPresent([Choice].self, forKey: .choices)
+            content = try? c.decodeIfPresent([Block].self, forKey: .content)
+            usage = try? c.decodeIfPresent(Usage.self, forKey: .usage)
+        }
     }
 
     func parseReply(_ data: Data) throws -> (String, TokenUsage?) {
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let root = try? JSONDecoder().decode(Reply.self, from: data) else {
             throw ModelCallError.malformed("not a JSON object")
         }
-        let usage = root["usage"] as? [String: Any]
-        func int(_ key: String) -> Int? { (usage?[key] as? NSNumber)?.intValue }
         switch spec.provider {
         case .openai:
-            guard let choices = root["choices"] as? [[String: Any]], let first = choices.first,
-                  let message = first["message"] as? [String: Any] else {
+            guard let first = root.choices?.first, let message = first.message else {
                 throw ModelCallError.malformed("no choices[0].message")
             }
-            let content = message["content"] as? String ?? ""
-            let tokens = int("prompt_tokens").map { TokenUsage(inputTokens: $0, outputTokens: int("completion_tokens") ?? 0) }
-            return (content, tokens)
+            let tokens = root.usage?.promptTokens.map { TokenUsage(inputTokens: $0, outputTokens: root.usage?.completionTokens ?? 0) }
+            return (message.content ?? "", tokens)
         case .anthropic:
-            guard let blocks = root["content"] as? [[String: Any]] else { throw ModelCallError.malformed("no content blocks") }
-            let text = blocks.filter { ($0["type"] as? String) == "text" }.compactMap { $0["text"] as? String }.joined()
-            let tokens = int("input_tokens").map { TokenUsage(inputTokens: $0, outputTokens: int("output_tokens") ?? 0) }
+            guard let blocks = root.content else { throw ModelCallError.malformed("no content blocks") }
+            let text = blocks.filter { $0.type == "text" }.compactMap(\.text).joined()
+            let tokens = root.usage?.inputTokens.map { TokenUsage(inputTokens: $0, outputTokens: root.usage?.outputTokens ?? 0) }
             return (text, tokens)
         }
     }

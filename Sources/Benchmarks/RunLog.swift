@@ -200,6 +200,10 @@ public enum RunLog {
         return decoder
     }
 
+    /// Shared by every sample task of a run. A configured JSONEncoder keeps no state between
+    /// `encode` calls (each builds its own encoding context), so concurrent use is safe.
+    nonisolated(unsafe) static let lineEncoder = encoder()
+
     // ISO8601DateFormatter is thread-safe for formatting/parsing once configured.
     nonisolated(unsafe) static let timestampFormatter: ISO8601DateFormatter = {
         let formatter = ISO8601DateFormatter()
@@ -210,7 +214,7 @@ public enum RunLog {
     /// One complete line, newline-terminated, ready to append with a single write (a single
     /// write keeps concurrent appenders in one process from interleaving inside a line).
     public static func encodeLine(_ line: RunLogLine) throws -> Data {
-        var data = try encoder().encode(line)
+        var data = try lineEncoder.encode(line)
         data.append(UInt8(ascii: "\n"))
         return data
     }

@@ -55,8 +55,8 @@ public struct RunSummary: Sendable, Equatable, Codable {
     public var interval: String
     public var stderr: Double
     public var log: String?
-    /// With epochs > 1: pass@1 and pass@k (k = the most epochs any sample was scored in), keyed by k
-    /// as text, over the samples scored at least k times (a score of 1 is a success).
+    /// With epochs > 1: pass@k for every k from 1 to the most epochs any sample was scored in, keyed
+    /// by k as text, each over the samples scored at least k times (a score of 1 is a success).
     public var passAtK: [String: Double]? = nil
 
     enum CodingKeys: String, CodingKey {
@@ -84,7 +84,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
             let unit = scored.allSatisfy { $0 >= 0 && $0 <= 1 }
             let low = mean - Statistics.z95 * se, high = mean + Statistics.z95 * se
             var passAtK: [String: Double] = [:]
-            for k in Set([1, maxEpochs]) {
+            for k in 1...maxEpochs {
                 let eligible = bySample.filter { $0.value.count >= k }
                 passAtK[String(k)] = Statistics.meanPassAtK(eligible, k: k)
             }
@@ -117,8 +117,10 @@ public struct RunProgress: Sendable {
 }
 
 /// Where finished samples go as they finish: the JSONL log file, or the platform's database.
+/// `line` is the record already encoded as its log line (newline-terminated): the runner encodes it
+/// in the sample's own task, so the one loop that hands records to the sink does no JSON work.
 public protocol RunSink: Sendable {
-    func record(_ record: SampleRecord) async throws
+    func record(_ record: SampleRecord, line: Data) async throws
     func finish(_ footer: RunFooter) async throws
 }
 
@@ -157,7 +159,7 @@ final class RunLogWriter: RunSink, @unchecked Sendable {
         if Date().timeIntervalSince(lastSync) >= 1 { sync() }
     }
 
-    func record(_ record: SampleRecord) async throws { try append(try RunLog.encodeLine(.sample(record))) }
+    func record(_ record: SampleRecord, line: Data) async throws { try append(line) }
     func finish(_ footer: RunFooter) async throws { try append(try RunLog.encodeLine(.footer(footer))) }
 
     func sync() {
@@ -274,17 +276,20 @@ public struct EvalRunner: Sendable {
         // Only the fields statistics need are kept per sample, so memory stays flat however long the run.
         var slim: [SampleKey: SampleRecord] = records.mapValues { Self.slim($0) }
         let width = max(1, options.maxConnections)
-        try await withThrowingTaskGroup(of: SampleRecord.self) { group in
+        try await withThrowingTaskGroup(of: (SampleRecord, Data).self) { group in
             var next = 0
             func addNext() {
                 guard next < work.count else { return }
                 let (sample, epoch) = work[next]
                 next += 1
-                group.addTask { await self.runOne(sample: sample, epoch: epoch, suite: suite, header: header, limiter: limiter) }
+                group.addTask {
+                    let record = await self.runOne(sample: sample, epoch: epoch, suite: suite, header: header, limiter: limiter)
+                    return (record, try RunLog.encodeLine(.sample(record)))
+                }
             }
             for _ in 0..<min(width, work.count) { addNext() }
-            while let record = try await group.next() {
-                try await sink.record(record)
+            while let (record, line) = try await group.next() {
+                try await sink.record(record, line: line)
                 if record.error != nil { errors += 1 }
                 slim[record.key] = Self.slim(record)
                 finished += 1

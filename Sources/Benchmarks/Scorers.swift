@@ -44,7 +44,7 @@ public enum Scorers {
     /// whole match. Correct when the answer equals a target (or, with no targets, when anything matched).
     public static func matchRegex(sample: Sample, output: String, pattern: String, caseSensitive: Bool = false) throws -> Score {
         let regex: NSRegularExpression
-        do { regex = try NSRegularExpression(pattern: pattern, options: caseSensitive ? [] : [.caseInsensitive]) } catch {
+        do { regex = try RegexCache.regex(pattern, options: caseSensitive ? [] : [.caseInsensitive]) } catch {
             throw BenchmarkError.invalidPattern(location: "scorer.pattern", pattern: pattern, reason: error.localizedDescription)
         }
         let answers = captures(of: regex, in: output)
@@ -65,7 +65,7 @@ public enum Scorers {
     public static func flag(sample: Sample, output: String, pattern: String? = nil) throws -> Score {
         let source = pattern ?? defaultFlagPattern
         let regex: NSRegularExpression
-        do { regex = try NSRegularExpression(pattern: source) } catch {
+        do { regex = try RegexCache.regex(source) } catch {
             throw BenchmarkError.invalidPattern(location: "scorer.pattern", pattern: source, reason: error.localizedDescription)
         }
         let flags = captures(of: regex, in: output)
@@ -149,7 +149,7 @@ public enum RefusalDetector {
             .lowercased()
         let ns = head as NSString
         for pattern in patterns {
-            guard let regex = try? NSRegularExpression(pattern: pattern) else { continue }
+            guard let regex = try? RegexCache.regex(pattern) else { continue }
             if let match = regex.firstMatch(in: head, range: NSRange(location: 0, length: ns.length)) {
                 return RefusalVerdict(isRefusal: true, matched: ns.substring(with: match.range))
             }

@@ -50,9 +50,13 @@ struct EvalRunStoreTests {
             #expect(try await store.samples(runID: takeover.id).count == 2)
 
             let summary = RunSummary.of(stored, runID: a.id, total: 2, log: nil)
-            try await store.complete(runID: a.id, worker: "c", summary: summary, at: t0.addingTimeInterval(80))
+            #expect(try await store.run(id: a.id, reader: reader(org: "gov")).statistics == nil)
+            let statistics = RunStatistics.of(stored, suite: suite)
+            try await store.complete(runID: a.id, worker: "c", summary: summary, statistics: statistics, at: t0.addingTimeInterval(80))
             let done = try await store.run(id: a.id, reader: reader(org: "gov"))
             #expect(done.status == .done && done.score == 1 && done.scored == 2 && done.ciLow == summary.ciLow && done.modelVersionRef == "mv-1")
+            // The statistics come back exactly as computed (migration 410's column, on both engines).
+            #expect(done.statistics == statistics && done.statistics?.interval == "wilson")
         }
     }
 

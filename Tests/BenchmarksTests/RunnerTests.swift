@@ -100,3 +100,67 @@ struct EpochSummaryTests {
         #expect(!String(decoding: try JSONEncoder().encode(single), as: UTF8.self).contains("pass_at_k"))
     }
 }
+
+struct RunStatisticsTests {
+    func record(_ id: String, epoch: Int, _ score: Double?, topic: String? = nil, category: String? = nil, error: String? = nil) -> SampleRecord {
+        var metadata: [String: JSONValue] = [:]
+        if let topic { metadata["topic"] = .string(topic) }
+        if let category { metadata["category"] = .string(category) }
+        return SampleRecord(sampleID: id, epoch: epoch, input: .text("q\(id)"), target: ["A"], score: score.map { Score(value: $0) },
+                            timing: SampleTiming(started: Date(timeIntervalSince1970: 0), completed: Date(timeIntervalSince1970: 1)),
+                            error: error, metadata: metadata)
+    }
+
+    @Test func passAtKForEveryKClusteredErrorsAndBreakdownsByCategory() throws {
+        // Three epochs. a: 1 0 0 (web), b: 0 0 0 (web), c: 1 1 1 (pwn), d: 0 1 and an errored epoch (pwn).
+        let records = [
+            record("a", epoch: 1, 1, topic: "t1", category: "web"), record("a", epoch: 2, 0, topic: "t1", category: "web"),
+            record("a", epoch: 3, 0, topic: "t1", category: "web"),
+            record("b", epoch: 1, 0, topic: "t1", category: "web"), record("b", epoch: 2, 0, topic: "t1", category: "web"),
+            record("b", epoch: 3, 0, topic: "t1", category: "web"),
+            record("c", epoch: 1, 1, topic: "t2", category: "pwn"), record("c", epoch: 2, 1, topic: "t2", category: "pwn"),
+            record("c", epoch: 3, 1, topic: "t2", category: "pwn"),
+            record("d", epoch: 1, 0, category: "pwn"), record("d", epoch: 2, 1, category: "pwn"),
+            record("d", epoch: 3, nil, category: "pwn", error: "HTTP 503"),
+        ]
+        let suite = Suite(name: "s", version: "1", datasets: [DatasetSpec(path: "x")], solver: SolverSpec(type: .generate), scorer: ScorerSpec(type: .exact), epochs: 3,
+                          metrics: [MetricSpec(kind: .clusteredStderr, key: "topic"), MetricSpec(kind: .breakdown, key: "topic")])
+        let stats = RunStatistics.of(records, suite: suite)
+        #expect(stats.interval == "clustered" && stats.epochs == 3)
+        // pass@1 over a, b, c, d = (1/3 + 0 + 1 + 1/2) / 4; pass@2 over the same four; pass@3 only over a, b, c (d has 2 scored epochs).
+        #expect(stats.passAtK.map(\.k) == [1, 2, 3] && stats.passAtK.map(\.samples) == [4, 4, 3])
+        #expect(abs(stats.passAtK[0].value - (1.0 / 3 + 0 + 1 + 0.5) / 4) < 1e-12)
+        #expect(abs(stats.passAtK[1].value - (2.0 / 3 + 0 + 1 + 1) / 4) < 1e-12)
+        #expect(abs(stats.passAtK[2].value - 2.0 / 3) < 1e-12)
+        // The same figures the CLI summary prints.
+        let summary = RunSummary.of(records, runID: "r", total: 12, log: nil)
+        #expect(summary.passAtK == Dictionary(uniqueKeysWithValues: stats.passAtK.map { (String($0.k), $0.value) }))
+        #expect(stats.stderr == summary.stderr)
+
+        // Clustered by sample over epochs, then by topic: d has no topic and is a cluster of its own.
+        #expect(stats.clustered.map(\.key) == ["sample_id", "topic"] && stats.clustered.map(\.clusters) == [4, 3])
+        let scores = records.compactMap { $0.error == nil ? $0.score?.value : nil }
+        let topics = ["t1", "t1", "t1", "t1", "t1", "t1", "t2", "t2", "t2", "#d", "#d"]
+        #expect(abs(stats.clustered[1].stderr - Statistics.clusteredStandardError(scores, clusters: topics)) < 1e-12)
+        #expect(stats.clustered.allSatisfy { $0.ciLow >= 0 && $0.ciHigh <= 1 && $0.ciLow < $0.ciHigh })
+
+        // The suite's breakdown key, then `category` because samples carry it; errors counted per category.
+        #expect(stats.breakdowns.map(\.key) == ["topic", "category"])
+        let category = try #require(stats.breakdowns.last).categories
+        #expect(category.map(\.category) == ["pwn", "web"])
+        #expect(category.map(\.samples) == [5, 6] && category.map(\.errors) == [1, 0])
+        #expect(category[0].score == 0.8 && abs(category[1].score - 1.0 / 6) < 1e-12)
+        #expect(category.allSatisfy { $0.interval == "clustered" && $0.ciLow <= $0.score && $0.score <= $0.ciHigh })
+        #expect(try #require(stats.breakdowns.first).categories.map(\.category) == ["(none)", "t1", "t2"])
+
+        // Stored as JSON and read back unchanged.
+        #expect(try RunStatistics.decode(json: try stats.json()) == stats)
+    }
+
+    @Test func oneEpochHasNoPassAtKAndNoClusteringBySample() {
+        let records = (0..<10).map { record(String($0), epoch: 1, $0 < 3 ? 1 : 0) }
+        let stats = RunStatistics.of(records, suite: Suite(name: "s", version: "1", datasets: [DatasetSpec(path: "x")], solver: SolverSpec(type: .generate), scorer: ScorerSpec(type: .exact)))
+        #expect(stats.interval == "wilson" && stats.epochs == 1)
+        #expect(stats.passAtK.isEmpty && stats.clustered.isEmpty && stats.breakdowns.isEmpty)
+    }
+}

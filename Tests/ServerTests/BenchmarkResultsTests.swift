@@ -23,19 +23,18 @@ struct BenchmarkResultsTests {
 
     /// Finishes the oldest queued run with `scores` (one sample each; ids s0, s1, ...) plus `errors` errored samples.
     func finish(_ store: EvalRunStore, scores: [Double], errors: Int = 0, at time: Date) async throws -> String {
-        let run = try #require(try await store.claim(worker: "w", at: time, staleAfter: 60))
         var records: [SampleRecord] = []
-        for (i, s) in scores.enumerated() {
-            let r = SampleRecord.test(id: "s\(i)", score: s, error: nil)
-            records.append(r)
-            try await store.checkpoint(runID: run.id, worker: "w", record: r, at: time)
-        }
-        for i in 0..<errors {
-            let r = SampleRecord.test(id: "e\(i)", score: nil, error: "HTTP 503 after 10 attempts")
-            records.append(r)
-            try await store.checkpoint(runID: run.id, worker: "w", record: r, at: time)
-        }
-        try await store.complete(runID: run.id, worker: "w", summary: RunSummary.of(records, runID: run.id, total: records.count, log: nil), at: time)
+        for (i, s) in scores.enumerated() { records.append(SampleRecord.test(id: "s\(i)", score: s, error: nil)) }
+        for i in 0..<errors { records.append(SampleRecord.test(id: "e\(i)", score: nil, error: "HTTP 503 after 10 attempts")) }
+        return try await finish(store, records: records, at: time)
+    }
+
+    /// Finishes the oldest queued run with these sample records, storing its summary and statistics as a worker does.
+    func finish(_ store: EvalRunStore, records: [SampleRecord], storeStatistics: Bool = true, at time: Date) async throws -> String {
+        let run = try #require(try await store.claim(worker: "w", at: time, staleAfter: 60))
+        for r in records { try await store.checkpoint(runID: run.id, worker: "w", record: r, at: time) }
+        try await store.complete(runID: run.id, worker: "w", summary: RunSummary.of(records, runID: run.id, total: records.count, log: nil),
+                                 statistics: storeStatistics ? RunStatistics.of(records, suite: run.suite) : nil, at: time)
         return run.id
     }
 
@@ -137,6 +136,61 @@ struct BenchmarkResultsTests {
 
             let home = try await h.request(.get, "/", headers: cookie).text
             #expect(home.contains("href=\"/benchmarks\""))
+        }
+    }
+}
+
+extension BenchmarkResultsTests {
+    @Test("a run over several epochs shows pass@k, clustered errors and scores by category on its page and in the API", arguments: Engine.available)
+    func statistics(engine: Engine) async throws {
+        try await Harness.run(engine) { h in
+            let (reviewer, rev) = try await h.member(org: "CAISI", kind: .government, role: .reviewer)
+            let session = try #require(try await WebTests().signIn(h, name: reviewer.name, password: "member password 1").1)
+            let cookie: HTTPFields = [.cookie: "ch_session=\(session)"]
+            let suite = #"{"name":"ctf","version":"2","datasets":[{"path":"/data/ctf.jsonl"}],"solver":{"type":"generate"},"scorer":{"type":"flag"},"epochs":3}"#
+            for _ in 0..<2 {
+                #expect(try await h.request(.post, "/api/v1/eval-runs", token: rev, json: #"{"suite":\#(suite),"model":"openai:atlas","base_url":"http://127.0.0.1:9/v1"}"#).status == .created)
+            }
+            // Three epochs of four challenges: w1 solved once, w2 never (web); p1 always, p2 twice (pwn).
+            let outcomes: [(String, String, [Double])] = [("w1", "web", [1, 0, 0]), ("w2", "web", [0, 0, 0]), ("p1", "pwn", [1, 1, 1]), ("p2", "pwn", [1, 0, 1])]
+            var records: [SampleRecord] = []
+            for (id, category, scores) in outcomes {
+                for (i, score) in scores.enumerated() {
+                    var r = SampleRecord.test(id: id, score: score, error: nil)
+                    r.epoch = i + 1
+                    r.metadata = ["category": .string(category)]
+                    records.append(r)
+                }
+            }
+            let store = EvalRunStore(db: h.services.db)
+            let id = try await finish(store, records: records, at: Date())
+            let page = try await h.request(.get, "/benchmarks/runs/\(id)", headers: cookie)
+            #expect(page.status == .ok)
+            let text = page.text
+            // pass@1 = (1/3 + 0 + 1 + 2/3) / 4 = 0.5; pass@2 = (2/3 + 0 + 1 + 1) / 4 ≈ 0.667; pass@3 = (1 + 0 + 1 + 1) / 4 = 0.75.
+            #expect(text.contains("pass@k over 3 epochs"))
+            #expect(text.contains("<th scope=\"row\">1</th><td>0.500</td><td>4</td>"))
+            #expect(text.contains("<th scope=\"row\">2</th><td>0.667</td><td>4</td>"))
+            #expect(text.contains("<th scope=\"row\">3</th><td>0.750</td><td>4</td>"))
+            #expect(text.contains("clustered by sample") && text.contains("<th scope=\"row\">sample (over epochs)</th><td>4</td>"))
+            #expect(text.contains("<caption>Score by category</caption>"))
+            #expect(text.contains("<th scope=\"row\">pwn</th><td>6</td><td>0</td><td>0.833</td>"))
+            #expect(text.contains("<th scope=\"row\">web</th><td>6</td><td>0</td><td>0.167</td>"))
+
+            let api = try await h.request(.get, "/api/v1/eval-runs/\(id)", token: rev).json()
+            let stats = try #require(api["statistics"] as? [String: Any])
+            #expect(stats["interval"] as? String == "clustered" && stats["epochs"] as? Int == 3)
+            let passAtK = try #require(stats["pass_at_k"] as? [[String: Any]])
+            #expect(passAtK.map { $0["k"] as? Int } == [1, 2, 3] && passAtK.map { $0["value"] as? Double }.last == 0.75)
+            let breakdowns = try #require(stats["breakdowns"] as? [[String: Any]])
+            #expect(breakdowns.first?["key"] as? String == "category")
+            #expect((breakdowns.first?["categories"] as? [[String: Any]])?.map { $0["category"] as? String } == ["pwn", "web"])
+
+            // A run completed without stored statistics (finished by older code) says so instead of inventing them.
+            let old = try await finish(store, records: records, storeStatistics: false, at: Date())
+            let oldPage = try await h.request(.get, "/benchmarks/runs/\(old)", headers: cookie).text
+            #expect(oldPage.contains("finished before statistics were stored") && !oldPage.contains("pass@k over"))
+            #expect(try await h.request(.get, "/api/v1/eval-runs/\(old)", token: rev).json()["statistics"] == nil)
         }
     }
 }

@@ -11,7 +11,9 @@ Needs CLEARINGHOUSE_BIN (default .build/debug/clearinghouse) and, for the peer, 
 Per configuration it records wall time, CPU time (user + system of the process, from wait4) per
 sample, and peak resident memory (VmHWM, see run_measured). The floor is samples x delay / connections: what a
 perfect client would take on a server that answers after `delay` with unlimited parallelism.
-The test server runs on the same machine and its CPU is not counted for either client.
+The test server runs on the same machine; its CPU is not counted in either client's figure but is
+recorded beside it (`server_cpu_s`, from /proc/PID/stat before and after), with the 1-minute load
+average before each run, since on a shared 2-core machine the two compete for the same cores.
 """
 
 from __future__ import annotations
@@ -29,6 +31,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CLEARINGHOUSE_BIN") or str(REPO / ".build" / "debug" / "clearinghouse")
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+/v1)")
+
+
+def process_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+def measured_against(server, fn, *args):
+    """Runs fn and adds the test server's CPU seconds spent meanwhile and the load average before."""
+    load = load_average()
+    before = process_cpu_s(server.pid)
+    metrics = fn(*args)
+    return {**metrics, "server_cpu_s": process_cpu_s(server.pid) - before, "load_1m": load}
 
 
 def start_server(delay_ms: int):
@@ -135,14 +154,14 @@ def main():
             server, url = start_server(delay)
             try:
                 for connections in [int(c) for c in args.connections.split(",")]:
-                    m = ours(tmp, dataset, url, connections, args.samples, f"{delay}-{connections}")
+                    m = measured_against(server, ours, tmp, dataset, url, connections, args.samples, f"{delay}-{connections}")
                     floor = args.samples * delay / 1000 / connections
                     rows.append({"client": "clearinghouse", "delay_ms": delay, "connections": connections, "samples": args.samples,
                                  "floor_s": floor, **m})
                     print(json.dumps(rows[-1]), flush=True)
                 if have_inspect and args.inspect_connections:
                     for connections in [int(c) for c in args.inspect_connections.split(",")]:
-                        m = inspect_peer(tmp, dataset, url, connections)
+                        m = measured_against(server, inspect_peer, tmp, dataset, url, connections)
                         rows.append({"client": "inspect-ai", "delay_ms": delay, "connections": connections, "samples": args.samples,
                                      "floor_s": args.samples * delay / 1000 / connections, **m})
                         print(json.dumps(rows[-1]), flush=True)
@@ -154,7 +173,7 @@ def main():
             write_dataset(big, args.memory_samples)
             server, url = start_server(0)
             try:
-                m = ours(tmp, big, url, 500, args.memory_samples, "memory")
+                m = measured_against(server, ours, tmp, big, url, 500, args.memory_samples, "memory")
                 rows.append({"client": "clearinghouse", "delay_ms": 0, "connections": 500, "samples": args.memory_samples, "floor_s": 0, **m})
                 print(json.dumps(rows[-1]), flush=True)
             finally:
@@ -162,11 +181,12 @@ def main():
                 server.wait()
 
     print()
-    print("| client | samples | delay ms | connections | wall s | floor s | samples/s | CPU ms/sample | peak RSS MB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| client | samples | delay ms | connections | wall s | floor s | samples/s | CPU ms/sample | server CPU ms/sample | peak RSS MB | load 1m |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['client']} | {r['samples']} | {r['delay_ms']} | {r['connections']} | {r['wall_s']:.2f} | {r['floor_s']:.2f} | "
-              f"{r['samples'] / r['wall_s']:.0f} | {1000 * r['cpu_s'] / r['samples']:.2f} | {r['peak_rss_mb']:.0f} |")
+              f"{r['samples'] / r['wall_s']:.0f} | {1000 * r['cpu_s'] / r['samples']:.2f} | {1000 * r['server_cpu_s'] / r['samples']:.2f} | "
+              f"{r['peak_rss_mb']:.0f} | {r['load_1m']:.1f} |")
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=2))
 

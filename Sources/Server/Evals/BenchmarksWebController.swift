@@ -83,7 +83,7 @@ struct BenchmarksWebController {
             "policyVersion": policy.map { "\($0.id) version \($0.version), effective \($0.effectiveDate)" } ?? "no eo-14409 policy in effect",
             "errors": errors.records.map(Self.sampleRow), "errorCount": errors.total, "hasErrors": errors.total > 0,
             "moreErrors": errors.total > errors.records.count,
-        ]
+        ].merging(Self.statisticsModel(run)) { $1 }
         return services.pages.render("benchmark-run", model, chrome: chrome)
     }
 
@@ -128,6 +128,40 @@ struct BenchmarksWebController {
             ["name": "Queued (UTC)", "value": run.createdAt.utcDisplay],
             ["name": "Finished (UTC)", "value": run.completedAt?.utcDisplay ?? "not finished"],
             ["name": "Access label", "value": "\(run.label.tlp.label), owned by organisation \(run.label.ownerOrg)"],
+        ]
+    }
+
+    /// The run's stored statistics as the page shows them: pass@k, clustered standard errors and one
+    /// table per breakdown key. A run without them says why instead.
+    static func statisticsModel(_ run: EvalRun) -> [String: Any] {
+        guard let stats = run.statistics else {
+            let why = run.status == .done
+                ? "This run finished before statistics were stored with runs; its score and interval are above."
+                : "Statistics are recorded when the run finishes (it is \(run.status.rawValue))."
+            return ["hasStatistics": false, "noStatistics": why]
+        }
+        let kinds = ["wilson": "a Wilson 95% interval (each sample scored once, scores 0 or 1)",
+                     "bootstrap": "a bootstrap 95% interval (each sample scored once, graded scores)",
+                     "clustered": "mean ± 1.96 standard errors clustered by sample (epochs of one sample are correlated)"]
+        let epochs = stats.epochs == 1 ? "one epoch" : "up to \(stats.epochs) epochs"
+        let sentence = "The interval is \(kinds[stats.interval] ?? stats.interval); standard error \(format(stats.stderr)); samples scored in \(epochs)."
+        func interval(_ low: Double, _ high: Double) -> String { "\(format(low)) to \(format(high))" }
+        return [
+            "hasStatistics": true, "statisticsText": sentence, "epochs": stats.epochs,
+            "hasPassAtK": !stats.passAtK.isEmpty,
+            "passAtK": stats.passAtK.map { ["k": $0.k, "value": format($0.value), "samples": $0.samples] },
+            "hasClustered": !stats.clustered.isEmpty,
+            "clustered": stats.clustered.map {
+                ["key": $0.key == "sample_id" ? "sample (over epochs)" : "metadata \($0.key)", "clusters": $0.clusters, "stderr": format($0.stderr),
+                 "interval": interval($0.ciLow, $0.ciHigh)]
+            },
+            "breakdowns": stats.breakdowns.map { b in
+                ["key": b.key, "categories": b.categories.map { c in
+                    ["category": c.category, "samples": c.samples, "errors": c.errors,
+                     "score": c.samples == 0 ? "no scored sample" : format(c.score),
+                     "interval": c.samples == 0 ? "none" : "\(interval(c.ciLow, c.ciHigh)) (\(c.interval))"]
+                }] as [String: Any]
+            },
         ]
     }
 

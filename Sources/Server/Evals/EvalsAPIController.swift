@@ -49,6 +49,7 @@ struct EvalRunDTO: Encodable, Sendable {
     var ciLow: Double?
     var ciHigh: Double?
     var failure: String?
+    var statistics: RunStatistics?
 
     init(_ run: EvalRun) {
         id = run.id
@@ -72,10 +73,11 @@ struct EvalRunDTO: Encodable, Sendable {
         ciLow = run.ciLow
         ciHigh = run.ciHigh
         failure = run.failure
+        statistics = run.statistics
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, model, suite, status, tlp, total, samples, errors, score, failure
+        case id, model, suite, status, tlp, total, samples, errors, score, failure, statistics
         case modelVersionRef = "model_version_ref"
         case inquiryRef = "inquiry_ref"
         case baseURL = "base_url"

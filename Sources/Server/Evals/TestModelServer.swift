@@ -97,9 +97,9 @@ struct TestModelHandler: Sendable {
                 return Response(status: .gatewayTimeout, body: .init(byteBuffer: ByteBuffer(string: "injected hang")))
             }
         }
-        let parsed = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
-        let model = parsed["model"] as? String ?? "test"
-        let last = ((parsed["messages"] as? [[String: Any]])?.last?["content"] as? String) ?? ""
+        let parsed = (try? JSONDecoder().decode(TestModelRequest.self, from: Data(body.readableBytesView))) ?? TestModelRequest()
+        let model = parsed.model ?? "test"
+        let last = parsed.lastContent ?? ""
         let text: String
         switch configuration.answer {
         case .letter(let letter): text = "ANSWER: \(letter)"
@@ -111,18 +111,104 @@ struct TestModelHandler: Sendable {
         }
         let inputTokens = max(1, body.readableBytes / 4)
         let outputTokens = max(1, text.utf8.count / 4)
-        let reply: [String: Any]
+        let data: Data
         if anthropic {
-            reply = ["id": "msg_\(number)", "type": "message", "role": "assistant", "model": model,
-                     "content": [["type": "text", "text": text]], "stop_reason": "end_turn", "stop_sequence": NSNull(),
-                     "usage": ["input_tokens": inputTokens, "output_tokens": outputTokens]]
+            data = try JSONEncoder().encode(AnthropicReply(id: "msg_\(number)", model: model, text: text, inputTokens: inputTokens, outputTokens: outputTokens))
         } else {
-            reply = ["id": "chatcmpl-\(number)", "object": "chat.completion", "created": Int(Date().timeIntervalSince1970), "model": model,
-                     "choices": [["index": 0, "message": ["role": "assistant", "content": text], "finish_reason": "stop"]],
-                     "usage": ["prompt_tokens": inputTokens, "completion_tokens": outputTokens, "total_tokens": inputTokens + outputTokens]]
+            data = try JSONEncoder().encode(OpenAIReply(id: "chatcmpl-\(number)", created: Int(Date().timeIntervalSince1970), model: model, text: text,
+                                                        promptTokens: inputTokens, completionTokens: outputTokens))
         }
         stats.state.withLock { $0.answered += 1 }
-        let data = try JSONSerialization.data(withJSONObject: reply)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
+
+// Request and reply bodies as Codable structs: JSONSerialization's bridging to NSDictionary was most
+// of this server's CPU per request, which on a shared machine is CPU the client under test lacks.
+
+/// What the server reads of a request: the model name and the text of the last message (a string,
+/// as both APIs allow; block arrays read as no text).
+private struct TestModelRequest: Decodable {
+    struct Message: Decodable {
+        var content: String?
+        enum CodingKeys: String, CodingKey { case content }
+        init(from decoder: any Decoder) throws {
+            content = try? decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .content)
+        }
+    }
+    var model: String?
+    var messages: [Message]?
+    var lastContent: String? { messages?.last?.content }
+
+    init() {}
+    enum CodingKeys: String, CodingKey { case model, messages }
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try? c.decodeIfPresent(String.self, forKey: .model)
+        messages = try? c.decodeIfPresent([Message].self, forKey: .messages)
+    }
+}
+
+private struct OpenAIReply: Encodable {
+    var id: String
+    var created: Int
+    var model: String
+    var text: String
+    var promptTokens: Int
+    var completionTokens: Int
+
+    enum Keys: String, CodingKey {
+        case id, object, created, model, choices, usage, index, message, role, content
+        case finishReason = "finish_reason", promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode("chat.completion", forKey: .object)
+        try c.encode(created, forKey: .created)
+        try c.encode(model, forKey: .model)
+        var choices = c.nestedUnkeyedContainer(forKey: .choices)
+        var choice = choices.nestedContainer(keyedBy: Keys.self)
+        try choice.encode(0, forKey: .index)
+        var message = choice.nestedContainer(keyedBy: Keys.self, forKey: .message)
+        try message.encode("assistant", forKey: .role)
+        try message.encode(text, forKey: .content)
+        try choice.encode("stop", forKey: .finishReason)
+        var usage = c.nestedContainer(keyedBy: Keys.self, forKey: .usage)
+        try usage.encode(promptTokens, forKey: .promptTokens)
+        try usage.encode(completionTokens, forKey: .completionTokens)
+        try usage.encode(promptTokens + completionTokens, forKey: .totalTokens)
+    }
+}
+
+private struct AnthropicReply: Encodable {
+    var id: String
+    var model: String
+    var text: String
+    var inputTokens: Int
+    var outputTokens: Int
+
+    enum Keys: String, CodingKey {
+        case id, type, role, model, content, text, usage
+        case stopReason = "stop_reason", stopSequence = "stop_sequence", inputTokens = "input_tokens", outputTokens = "output_tokens"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode("message", forKey: .type)
+        try c.encode("assistant", forKey: .role)
+        try c.encode(model, forKey: .model)
+        var content = c.nestedUnkeyedContainer(forKey: .content)
+        var block = content.nestedContainer(keyedBy: Keys.self)
+        try block.encode("text", forKey: .type)
+        try block.encode(text, forKey: .text)
+        try c.encode("end_turn", forKey: .stopReason)
+        try c.encodeNil(forKey: .stopSequence)
+        var usage = c.nestedContainer(keyedBy: Keys.self, forKey: .usage)
+        try usage.encode(inputTokens, forKey: .inputTokens)
+        try usage.encode(outputTokens, forKey: .outputTokens)
+    }
+}
+
