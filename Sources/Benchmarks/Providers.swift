@@ -99,6 +99,16 @@ public enum ModelCallError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// A chat message read for its text: `content` when it is a string; any other shape (an array of
+/// content blocks, null, a number) reads as no text rather than failing the whole body.
+public struct MessageText: Decodable, Sendable {
+    public var content: String?
+    enum CodingKeys: String, CodingKey { case content }
+    public init(from decoder: any Decoder) throws {
+        content = try? decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .content)
+    }
+}
+
 public protocol ModelProvider: Sendable {
     var spec: ModelSpec { get }
     func generate(_ messages: [ChatMessage], settings: GenerationSettings, timeout: Double) async throws -> ModelReply
@@ -301,14 +311,7 @@ public struct HTTPModelProvider: ModelProvider {
             }
         }
         struct Choice: Decodable {
-            struct Message: Decodable {
-                var content: String?
-                enum CodingKeys: String, CodingKey { case content }
-                init(from decoder: any Decoder) throws {
-                    content = try? decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .content)
-                }
-            }
-            var message: Message?
+            var message: MessageText?
         }
         struct Block: Decodable {
             var type: String?

@@ -202,7 +202,7 @@ public enum RunLog {
 
     /// Shared by every sample task of a run. A configured JSONEncoder keeps no state between
     /// `encode` calls (each builds its own encoding context), so concurrent use is safe.
-    nonisolated(unsafe) static let lineEncoder = encoder()
+    static let lineEncoder = encoder()
 
     // ISO8601DateFormatter is thread-safe for formatting/parsing once configured.
     nonisolated(unsafe) static let timestampFormatter: ISO8601DateFormatter = {

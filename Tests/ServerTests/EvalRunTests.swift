@@ -120,6 +120,8 @@ struct EvalRunTests {
                 #expect(run.status == .done && run.scored == 40 && run.errors == 0 && run.score == 0.25)
                 #expect(try #require(run.ciLow) < 0.25 && 0.25 < (try #require(run.ciHigh)))
                 #expect(try await store.samples(runID: run.id).count == 40)
+                // The worker stores the run's statistics with it (one epoch: Wilson, no pass@k).
+                #expect(run.statistics?.interval == "wilson" && run.statistics?.epochs == 1 && run.statistics?.passAtK == [])
             }
         }
     }

@@ -2,6 +2,7 @@
 // Messages API, used by the evaluation tests and the benchmark (`clearinghouse eval test-server`).
 // It answers after a configurable delay and injects faults at a configurable rate: 500, 503, 429
 // with Retry-After, and hangs longer than any sane client timeout. It never looks at a key.
+import Benchmarks
 import Foundation
 import Hummingbird
 import Logging
@@ -129,15 +130,8 @@ struct TestModelHandler: Sendable {
 /// What the server reads of a request: the model name and the text of the last message (a string,
 /// as both APIs allow; block arrays read as no text).
 private struct TestModelRequest: Decodable {
-    struct Message: Decodable {
-        var content: String?
-        enum CodingKeys: String, CodingKey { case content }
-        init(from decoder: any Decoder) throws {
-            content = try? decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .content)
-        }
-    }
     var model: String?
-    var messages: [Message]?
+    var messages: [MessageText]?
     var lastContent: String? { messages?.last?.content }
 
     init() {}
@@ -145,7 +139,7 @@ private struct TestModelRequest: Decodable {
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try? c.decodeIfPresent(String.self, forKey: .model)
-        messages = try? c.decodeIfPresent([Message].self, forKey: .messages)
+        messages = try? c.decodeIfPresent([MessageText].self, forKey: .messages)
     }
 }
 
