@@ -50,6 +50,7 @@ schemas = {
  "FrontierOpenWindow": obj(["starts_at", "ends_at", "invitees"], {"starts_at": dt, "ends_at": dt, "invitees": {"type": "array", "items": s, "minItems": 1}}),
  "FrontierAccept": obj(["terms_version"], {"terms_version": s}),
  "FrontierExtend": obj(["ends_at"], {"ends_at": dt}),
+ "FrontierPublishTerms": obj(["version", "body"], {"version": s, "body": s}),
  "FrontierPolicyDocument": {"type": "object", "required": ["id", "version", "effective_date", "title", "source", "criteria"], "description": "A threshold policy document (see docs/frontier.md)."},
 }
 b = "/api/v1/frontier"
@@ -73,7 +74,9 @@ paths = {
                    "post": op("loadFrontierPolicy", "Load a new policy version (administrators)", ref("FrontierPolicyVersion"), ref("FrontierPolicyDocument"), "201")},
  f"{b}/notifications": {"get": op("listFrontierNotifications", "Designations recorded on the caller's organisation's inquiries, newest first", pageOf("FrontierNotification"),
    params=[page[0], {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}}])},
- f"{b}/terms": {"get": op("getFrontierTerms", "The current protection terms", ref("FrontierTerms"))},
+ f"{b}/terms": {"get": op("getFrontierTerms", "The current protection terms", ref("FrontierTerms")),
+                "post": op("publishFrontierTerms", "Publish a new version of the protection terms (administrators); new windows use it, acceptances keep theirs", ref("FrontierTerms"), ref("FrontierPublishTerms"), "201")},
+ f"{b}/terms/versions": {"get": op("listFrontierTermsVersions", "Every published version of the protection terms, newest first", pageOf("FrontierTerms"))},
  f"{b}/reference-models": {"get": op("listFrontierReferenceModels", "Epoch reference models with recorded compute", pageOf("FrontierReferenceModel"),
    params=page + [{"name": "min_flop", "in": "query", "schema": {"type": "string"}, "description": "only models above this compute, e.g. 1e25"}])},
 }

@@ -82,5 +82,31 @@ public enum DefendersSchema {
             )
             """,
         ]),
+        Migration(version: 520, name: "incidents shared into threat-sharing collections, and the installation's package-signing key", sql: [
+            """
+            CREATE TABLE incident_feed_shares (
+                id TEXT PRIMARY KEY,
+                incident_id TEXT NOT NULL REFERENCES incidents(id),
+                collection_id TEXT NOT NULL,
+                tlp TEXT NOT NULL,
+                include_personal BIGINT NOT NULL CHECK (include_personal IN (0, 1)),
+                personal_fields TEXT NOT NULL DEFAULT ',',
+                recipients TEXT NOT NULL DEFAULT ',',
+                object_count BIGINT NOT NULL CHECK (object_count >= 0),
+                shared_at BIGINT NOT NULL,
+                shared_by TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX incident_feed_shares_incident ON incident_feed_shares (incident_id, shared_at)",
+            """
+            CREATE TABLE defenders_signing_keys (
+                id BIGINT PRIMARY KEY CHECK (id = 1),
+                algorithm TEXT NOT NULL CHECK (algorithm = 'Ed25519'),
+                public_key TEXT NOT NULL,
+                private_key_sealed TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 }

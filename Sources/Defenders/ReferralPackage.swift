@@ -91,42 +91,11 @@ public enum ReferralPackage {
         }
     }
 
-    /// The STIX 2.1 bundle: the incident, its indicators, and `indicates` relationships.
+    /// The STIX 2.1 bundle: the incident, its indicators, and `indicates` relationships, at the
+    /// incident's own TLP with nothing left out (see `IncidentSTIX`).
     public static func stixBundle(_ incident: Incident, generatedAt: Date) -> JSONValue {
-        let created = stixTime(incident.filedAt)
-        let marking = TLPLevel(name: incident.label.tlp.name)?.markingDefinitionId ?? TLPMarkings.v2Red
-        let identity = stixId("identity", "org:" + incident.label.ownerOrg)
-        let incidentId = stixId("incident", "incident:" + incident.id)
-        func common(_ type: String, _ id: String) -> [String: JSONValue] {
-            ["type": .string(type), "spec_version": .string("2.1"), "id": .string(id), "created": .string(created),
-             "modified": .string(created), "created_by_ref": .string(identity), "object_marking_refs": .array([.string(marking)])]
-        }
-        var objects: [JSONValue] = []
-        var org = common("identity", identity)
-        org.removeValue(forKey: "created_by_ref")
-        org["name"] = .string("Reporting organisation " + incident.label.ownerOrg)
-        org["identity_class"] = .string("organization")
-        objects.append(.object(org))
-        var inc = common("incident", incidentId)
-        inc["name"] = .string(incident.title)
-        inc["description"] = .string(incident.summary)
-        inc["external_references"] = .array([.object(["source_name": .string("clearinghouse"), "external_id": .string(incident.id)])])
-        objects.append(.object(inc))
-        for (n, indicator) in incident.indicators.enumerated() {
-            let id = stixId("indicator", "incident:\(incident.id):indicator:\(n):\(indicator.type):\(indicator.value)")
-            var o = common("indicator", id)
-            o["name"] = .string("\(indicator.type) \(indicator.value)")
-            o["indicator_types"] = .array([.string("malicious-activity")])
-            o["pattern"] = .string(stixPattern(indicator))
-            o["pattern_type"] = .string("stix")
-            o["valid_from"] = .string(stixTime(incident.startedAt))
-            objects.append(.object(o))
-            var r = common("relationship", stixId("relationship", id + "→" + incidentId))
-            r["relationship_type"] = .string("indicates")
-            r["source_ref"] = .string(id)
-            r["target_ref"] = .string(incidentId)
-            objects.append(.object(r))
-        }
+        let objects = IncidentSTIX.objects(incident, view: IncidentSTIX.View(tlp: incident.label.tlp, recipients: nil, redaction: nil,
+                                                                             seed: "incident:" + incident.id, modified: nil))
         return .object(["type": .string("bundle"), "id": .string(stixId("bundle", "incident:\(incident.id):\(generatedAt.microsecondsSinceEpoch)")),
                         "objects": .array(objects)])
     }
@@ -154,8 +123,9 @@ public enum ReferralPackage {
         return e
     }
 
-    /// Writes the package into `directory`, which must not exist yet (nothing is overwritten).
-    public static func write(_ export: IncidentExport, to directory: URL, generatedAt: Date) throws -> Written {
+    /// Writes the package into `directory`, which must not exist yet (nothing is overwritten); with
+    /// a signer, `manifest.sig` signs the manifest's bytes.
+    public static func write(_ export: IncidentExport, to directory: URL, generatedAt: Date, signer: PackageSigner? = nil) throws -> Written {
         let fm = FileManager.default
         if fm.fileExists(atPath: directory.path) {
             throw DomainError.invalid(field: "--out", reason: "\(directory.path) already exists; choose a new directory")
@@ -174,11 +144,21 @@ public enum ReferralPackage {
         let manifest = try pretty.encode(Manifest(format: format, version: version, incidentId: export.incident.id,
                                                   generatedAt: stamp(generatedAt), files: entries))
         try manifest.write(to: directory.appendingPathComponent("manifest.json"), options: .withoutOverwriting)
+        if let signer {
+            try signer.signatureDocument(forManifest: manifest).write(to: directory.appendingPathComponent(PackageSigner.signatureFile), options: .withoutOverwriting)
+        }
         return Written(manifestDigest: Secrets.sha256Hex(manifest), files: entries.count)
     }
 
-    /// Checks a package offline. Empty means every file is as exported.
-    public static func verify(_ directory: URL) -> [Problem] {
+    /// Checks a package offline. Empty means every file is as exported (and, given the
+    /// installation's public key, that the manifest carries its valid signature).
+    public static func verify(_ directory: URL, publicKey: String? = nil) -> [Problem] {
+        let problems = verifyDigests(directory)
+        guard let publicKey else { return problems }
+        return (problems + PackageSigner.verify(directory, publicKey: publicKey)).sorted { $0.path < $1.path }
+    }
+
+    static func verifyDigests(_ directory: URL) -> [Problem] {
         let fm = FileManager.default
         guard let manifestData = fm.contents(atPath: directory.appendingPathComponent("manifest.json").path) else {
             return [Problem(path: "manifest.json", reason: "missing: this is not a referral package")]
@@ -208,7 +188,7 @@ public enum ReferralPackage {
             let root = directory.standardizedFileURL.path + "/"
             for case let url as URL in walker where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
                 let rel = String(url.standardizedFileURL.path.dropFirst(root.count))
-                if rel != "manifest.json" && !listed.contains(rel) {
+                if rel != "manifest.json" && rel != PackageSigner.signatureFile && !listed.contains(rel) {
                     problems.append(Problem(path: rel, reason: "not listed in the manifest"))
                 }
             }

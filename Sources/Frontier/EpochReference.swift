@@ -90,13 +90,15 @@ public struct ArchitectureComparison: Sendable {
 
     /// - languageOnly: keep models whose Epoch domain includes Language, where the dataset size
     ///   is a token (or word) count and 6·N·D is meaningful at all.
-    /// - multiplyByEpochs: use 6·N·D·epochs where Epoch records more than one epoch, since its
-    ///   dataset size counts unique data once.
+    /// - multiplyByEpochs: use 6·N·D·epochs wherever Epoch records epochs, since its dataset size
+    ///   counts unique data once. A fraction below 1 counts too (GPT-3 175B: 0.6, a partial pass);
+    ///   an earlier `max(1, epochs)` ignored fractions, which is why this count once read 122
+    ///   where the independent Python reader in bench/frontier read 121.
     public init(models: [ReferenceModel], languageOnly: Bool = false, multiplyByEpochs: Bool = false) {
         entries = models.compactMap { m in
             guard let n = m.parameters, let d = m.trainingDatasetSize, let c = m.trainingComputeFLOP, n > 0, d > 0, c > 0 else { return nil }
             if languageOnly && !m.domain.lowercased().contains("language") { return nil }
-            let passes = multiplyByEpochs ? max(1, m.epochs ?? 1) : 1
+            let passes = multiplyByEpochs ? (m.epochs.flatMap { $0 > 0 ? $0 : nil } ?? 1) : 1
             let estimate = 6 * n * d * passes
             return Entry(model: m, estimate: estimate, recorded: c, ratio: estimate / c, likelyCause: Self.likelyCause(m, ratio: estimate / c))
         }

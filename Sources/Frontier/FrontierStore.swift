@@ -17,6 +17,21 @@ public struct FrontierSettings: Sendable, Equatable {
     public var maximumWindowDays: Int
 
     public init(maximumWindowDays: Int = 30) { self.maximumWindowDays = maximumWindowDays }
+
+    public static let maximumWindowDaysKey = "CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS"
+
+    /// Reads the frontier settings from the environment. An unset setting takes its default; a set
+    /// one that does not parse or is out of range is refused, naming the setting, so `serve` stops
+    /// at start instead of running with a window length nobody chose.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> FrontierSettings {
+        guard let raw = environment[maximumWindowDaysKey] else { return FrontierSettings() }
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        guard let days = Int(text), (1...366).contains(days) else {
+            throw ConfigurationError.invalid(key: maximumWindowDaysKey,
+                                             reason: "\"\(raw)\" is not a whole number of days from 1 to 366 (default 30 when unset)")
+        }
+        return FrontierSettings(maximumWindowDays: days)
+    }
 }
 
 public struct ModelRecord: Sendable, Equatable, Codable {
@@ -534,6 +549,14 @@ public struct FrontierStore: Sendable {
 
     public func currentTerms(at now: Date) async throws -> ProtectionTerms {
         try await db.write { conn in try await Self.currentTerms(conn, now: now) }
+    }
+
+    /// Every published version of the terms, newest first. Nothing is ever replaced: a window and
+    /// each acceptance keep naming the version they were made under.
+    public func termsVersions() async throws -> [ProtectionTerms] {
+        try await db.read { conn in
+            try await conn.query("SELECT * FROM frontier_protection_terms ORDER BY published_at DESC, version DESC").map(Self.terms)
+        }
     }
 
     public func terms(version: String) async throws -> ProtectionTerms? {

@@ -9,7 +9,7 @@ import Platform
 struct IncidentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "incident", abstract: "Incident reports of AI-enabled intrusions: referral packages.",
-        subcommands: [Export.self, VerifyPackage.self])
+        subcommands: [Export.self, VerifyPackage.self, SigningKey.self])
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -31,12 +31,13 @@ struct IncidentCommand: AsyncParsableCommand {
                 let store = IncidentStore(db: db, clock: .system, secrets: secrets)
                 do {
                     let export = try await store.export(id: id, reader: reader)
-                    return try ReferralPackage.write(export, to: out, generatedAt: Date())
+                    let signer = try await PackageSigner.installation(db: db, secrets: secrets, at: Date())
+                    return (try ReferralPackage.write(export, to: out, generatedAt: Date(), signer: signer), signer.publicKey)
                 } catch let error as DomainError {
                     throw Failure(error.description)
                 }
             }
-            say("wrote \(written.files) files to \(out.path); manifest.json SHA-256 \(written.manifestDigest)")
+            say("wrote \(written.0.files) files to \(out.path); manifest.json SHA-256 \(written.0.manifestDigest); signed (manifest.sig) with Ed25519 public key \(written.1)")
         }
     }
 
@@ -45,15 +46,32 @@ struct IncidentCommand: AsyncParsableCommand {
             commandName: "verify-package",
             abstract: "Check a referral package offline: exit 0 when every file matches its digest, 1 naming each file that does not.")
         @Argument(help: "The package directory.") var path: String
+        @Option(help: "The exporting installation's Ed25519 public key (base64, from `incident signing-key`); when given, manifest.sig must be its valid signature of manifest.json.")
+        var publicKey: String?
 
         func run() throws {
-            let problems = ReferralPackage.verify(URL(fileURLWithPath: path))
+            let problems = ReferralPackage.verify(URL(fileURLWithPath: path), publicKey: publicKey)
             if problems.isEmpty {
-                say("OK: every file in \(path) matches its recorded SHA-256")
+                say("OK: every file in \(path) matches its recorded SHA-256" + (publicKey == nil ? "" : "; manifest.json is signed by the given key"))
                 return
             }
             for p in problems { FileHandle.standardError.write(Data("CHANGED \(p.path): \(p.reason)\n".utf8)) }
             throw ExitCode(1)
+        }
+    }
+
+    struct SigningKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "signing-key",
+            abstract: "Print the installation's Ed25519 public key that signs referral packages (created on first use), for `verify-package --public-key`.")
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            let secrets = try storage.resolve().secretBox()
+            let key = try await storage.withDatabase(logger: commandLogger("clearinghouse.incident")) { db in
+                try await PackageSigner.installation(db: db, secrets: secrets, at: Date()).publicKey
+            }
+            say(key)
         }
     }
 }

@@ -161,7 +161,7 @@ enum CLIInput {
 
 struct FrontierCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "frontier", abstract: "Frontier program data on the configured database.", subcommands: [ImportEpoch.self])
+        commandName: "frontier", abstract: "Frontier program data on the configured database.", subcommands: [ImportEpoch.self, Terms.self])
 
     struct ImportEpoch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -178,6 +178,48 @@ struct FrontierCommand: AsyncParsableCommand {
                 try await FrontierStore(db: db, secrets: .ephemeral()).importReferenceModels(models, actor: "cli:import-epoch", at: Date())
             }
             print("read \(models.count) models; \(result.added) new; \(result.total) reference models on record")
+        }
+    }
+
+    struct Terms: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Protection terms of pre-release access windows.", subcommands: [Publish.self, List.self])
+
+        struct Publish: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Publish a new version of the protection-terms text (audited). Windows opened afterwards use it; acceptances stay tied to the version accepted.")
+            @OptionGroup var storage: StorageOptions
+            @Option(help: "An installation administrator; the publication is audited under this name.") var user: String
+            @Option(help: "The new version's name, e.g. 2 (must not be on record).") var version: String
+            @Argument(help: "A UTF-8 text file with the terms.") var file: String
+
+            func run() async throws {
+                guard let body = try? String(contentsOfFile: file, encoding: .utf8) else { throw Failure("\(file): cannot read the file") }
+                let userName = user, version = version
+                let published = try await storage.withDatabase(logger: commandLogger("clearinghouse.frontier")) { db in
+                    let directory = Directory(db: db)
+                    guard let user = try await directory.user(named: userName), !user.disabled else { throw Failure("no active user named \(userName)") }
+                    let reader = try await directory.reader(for: user)
+                    do {
+                        return try await FrontierStore(db: db, secrets: .ephemeral()).publishTerms(reader, version: version, body: body, at: Date())
+                    } catch let error as DomainError {
+                        throw Failure(error.description.replacingOccurrences(of: "$.body", with: file).replacingOccurrences(of: "$.version", with: "--version"))
+                    }
+                }
+                say("published protection terms version \(published.version) (\(published.body.count) characters) at \(published.publishedAt.utcDisplay)")
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the published versions of the protection terms, newest first.")
+            @OptionGroup var storage: StorageOptions
+
+            func run() async throws {
+                let versions = try await storage.withDatabase(logger: commandLogger("clearinghouse.frontier")) { db in
+                    try await FrontierStore(db: db, secrets: .ephemeral()).termsVersions()
+                }
+                for t in versions { say("\(t.version)\t\(t.publishedAt.utcDisplay)\t\(t.body.split(separator: "\n").first ?? "")") }
+            }
         }
     }
 }

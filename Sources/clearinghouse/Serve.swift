@@ -3,6 +3,7 @@
 // letting in-flight requests finish before the database closes.
 import ArgumentParser
 import Foundation
+import Frontier
 import Hummingbird
 import Logging
 import Platform
@@ -20,6 +21,8 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "clearinghouse")
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
         logger.logLevel = level
+        // Area settings are checked before anything is opened or created: a bad value stops the start, naming it.
+        _ = try FrontierSettings.fromEnvironment()
         let configuration = try storage.resolve()
         // Read the key before opening anything, so a missing key fails at start-up, naming it.
         let secrets = try configuration.secretBox()

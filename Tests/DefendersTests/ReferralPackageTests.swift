@@ -98,4 +98,44 @@ import ThreatSharing
 
 extension JSONDecoder {
     static var iso: JSONDecoder { let d = JSONDecoder(); d.dateDecodingStrategy = .iso8601; return d }
+
+    @Test("a signed package verifies with the installation's public key; a rewritten manifest or another key is named", arguments: Engine.available)
+    func signedPackage(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrations: IncidentStoreTests.migrations) { test in
+            let secrets = SecretBox.ephemeral()
+            let store = IncidentStore(db: test.db, clock: ManualClock().clock, secrets: secrets)
+            let hospital = IncidentStoreTests.reader("rural-hospital")
+            let incident = try await store.file(IncidentStoreTests.draft(), by: hospital)
+            let signer = try await PackageSigner.installation(db: test.db, secrets: secrets, at: Date(), environment: [:])
+            // The key is created once, stored sealed (the raw private key is not in the row), and reused.
+            let again = try await PackageSigner.installation(db: test.db, secrets: secrets, at: Date(), environment: [:])
+            #expect(again.publicKey == signer.publicKey)
+            let row = try await test.db.read { try await $0.first("SELECT public_key, private_key_sealed FROM defenders_signing_keys") }
+            #expect(try row?.string("public_key") == signer.publicKey)
+            #expect(try row?.string("private_key_sealed") != signer.rawPrivateKeyBase64)
+
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("signed-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            _ = try ReferralPackage.write(try await store.export(id: incident.id, reader: hospital), to: dir, generatedAt: Date(), signer: signer)
+            #expect(ReferralPackage.verify(dir).isEmpty, "manifest.sig is not an unlisted file")
+            #expect(ReferralPackage.verify(dir, publicKey: signer.publicKey).isEmpty)
+            let other = PackageSigner.generate().publicKey
+            #expect(ReferralPackage.verify(dir, publicKey: other).map(\.path) == ["manifest.sig"])
+            #expect(ReferralPackage.verify(dir, publicKey: "not a key").map(\.path) == ["--public-key"])
+            // Rewriting the manifest (to hide a changed file) breaks the signature.
+            let manifestURL = dir.appendingPathComponent("manifest.json")
+            var manifest = try Data(contentsOf: manifestURL)
+            manifest.append(contentsOf: Array(" ".utf8))
+            try manifest.write(to: manifestURL)
+            let problems = ReferralPackage.verify(dir, publicKey: signer.publicKey)
+            #expect(problems.map(\.path) == ["manifest.sig"])
+            #expect(problems.first?.reason.contains("manifest changed") == true)
+            // An operator-supplied key is used as given and never stored.
+            let configured = PackageSigner.generate()
+            let fromEnvironment = try await PackageSigner.installation(db: test.db, secrets: secrets, at: Date(), environment: [
+                PackageSigner.environmentKey: configured.rawPrivateKeyBase64])
+            #expect(fromEnvironment.publicKey == configured.publicKey)
+            #expect(throws: ConfigurationError.self) { _ = try PackageSigner.parse(environment: [PackageSigner.environmentKey: "short"]) }
+        }
+    }
 }

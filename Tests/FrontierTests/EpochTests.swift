@@ -96,4 +96,10 @@ func architectureEstimateAgainstEpochRecordedCompute() throws {
     #expect(withEpochs.share(within: 2) > language.share(within: 2))
     #expect(all.share(within: 3) >= all.share(within: 2))
     #expect(all.worst(5).allSatisfy { abs(log10($0.ratio)) > log10(3) })
+    // The same counts as the independent Python reader (bench/frontier/epoch_check.py), including
+    // the fractional epochs of GPT-3 175B (0.6: 6·N·D·0.6 is 0.48 of the recorded figure, just
+    // outside 2×), which an earlier max(1, epochs) counted as a 122nd match.
+    #expect(withEpochs.count == 230 && withEpochs.within(factor: 2) == 121 && withEpochs.within(factor: 3) == 131)
+    let gpt3 = try #require(withEpochs.entries.first { $0.model.name == "GPT-3 175B (davinci)" })
+    #expect(abs(gpt3.ratio - 0.4764) < 0.001)
 }

@@ -302,3 +302,23 @@ struct FrontierStoreTests {
         }
     }
 }
+
+@Suite("Frontier settings")
+struct FrontierSettingsTests {
+    @Test("an unset maximum window length is 30 days; a set one is read")
+    func defaults() throws {
+        #expect(try FrontierSettings.fromEnvironment([:]).maximumWindowDays == 30)
+        #expect(try FrontierSettings.fromEnvironment(["CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS": "45"]).maximumWindowDays == 45)
+    }
+
+    @Test("a bad maximum window length is refused, naming the setting", arguments: ["thirty", "0", "-3", "30d", "", "400", "2.5"])
+    func refused(value: String) {
+        do {
+            _ = try FrontierSettings.fromEnvironment(["CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS": value])
+            Issue.record("\(value) was accepted")
+        } catch {
+            #expect("\(error)".contains("CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS"))
+            #expect("\(error)".contains("\"\(value)\""))
+        }
+    }
+}

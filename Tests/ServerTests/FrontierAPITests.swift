@@ -20,7 +20,7 @@ struct FrontierAPITests {
         "POST /api/v1/frontier/versions/{id}/windows", "POST /api/v1/frontier/inquiries/{id}/designations",
         "POST /api/v1/frontier/windows/{id}/accept", "POST /api/v1/frontier/windows/{id}/end", "POST /api/v1/frontier/windows/{id}/extend",
         "POST /api/v1/frontier/windows/{id}/withdraw", "GET /api/v1/frontier/policies", "POST /api/v1/frontier/policies",
-        "GET /api/v1/frontier/terms", "GET /api/v1/frontier/reference-models", "GET /api/v1/frontier/notifications",
+        "GET /api/v1/frontier/terms", "POST /api/v1/frontier/terms", "GET /api/v1/frontier/terms/versions", "GET /api/v1/frontier/reference-models", "GET /api/v1/frontier/notifications",
     ]
 
     @Test("the OpenAPI fragment documents exactly the frontier routes, and each is answered")

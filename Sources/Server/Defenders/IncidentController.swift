@@ -17,6 +17,7 @@ struct IncidentController {
         ("post", "/api/v1/incidents"), ("get", "/api/v1/incidents"), ("get", "/api/v1/incidents/{id}"),
         ("post", "/api/v1/incidents/{id}/evidence"), ("get", "/api/v1/incidents/{id}/evidence/{evidence_id}"),
         ("post", "/api/v1/incidents/{id}/tags"), ("post", "/api/v1/incidents/{id}/share"),
+        ("post", "/api/v1/incidents/{id}/feeds"), ("get", "/api/v1/incidents/{id}/feeds"),
     ]
 
     func register(on group: RouterGroup<AppContext>) {
@@ -27,6 +28,8 @@ struct IncidentController {
         group.get("incidents/:id/evidence/:evidence_id", use: evidence)
         group.post("incidents/:id/tags", use: confirmTags)
         group.post("incidents/:id/share", use: share)
+        group.post("incidents/:id/feeds", use: shareToFeed)
+        group.get("incidents/:id/feeds", use: feeds)
     }
 
     /// Store errors name fields bare (`started_at`); the API names them as JSON paths.
@@ -93,6 +96,61 @@ struct IncidentController {
         let incident = try await store.share(incidentId: try context.parameters.require("id"), tlp: tlp,
                                              orgs: input.orgs ?? [], users: input.users ?? [], by: reader)
         return try .json(IncidentDTO(incident))
+    }
+
+    /// The reporting organisation shares the incident into a threat-sharing collection it may write
+    /// to, at the TLP it chooses; personal data stays out unless `include_personal` (see IncidentFeed).
+    @Sendable func shareToFeed(_ request: Request, context: AppContext) async throws -> Response {
+        let reader = try context.requireWriter()
+        let input = try await request.decodeInput(FeedShareInput.self, context: context)
+        let share = try await jsonPaths { try await store.shareToCollection(incidentId: try context.parameters.require("id"), try input.request(), by: reader) }
+        return try .json(FeedShareDTO(share), status: .created)
+    }
+
+    @Sendable func feeds(_ request: Request, context: AppContext) async throws -> Response {
+        let reader = try context.requireReader()
+        let shares = try await store.feedShares(incidentId: try context.parameters.require("id"), reader: reader)
+        return try .json(Page(items: shares.map(FeedShareDTO.init), total: shares.count, limit: shares.count, offset: 0))
+    }
+}
+
+struct FeedShareInput: APIInput {
+    static let fields: Set<String> = ["collection_id", "tlp", "include_personal", "personal_fields", "recipients"]
+    let collectionId: String
+    let tlp: String
+    let includePersonal: Bool?
+    let personalFields: [String]?
+    let recipients: [String]?
+    enum CodingKeys: String, CodingKey {
+        case collectionId = "collection_id", tlp, includePersonal = "include_personal", personalFields = "personal_fields", recipients
+    }
+
+    func request() throws -> FeedShareRequest {
+        guard let level = TLP(name: tlp) else { throw DomainError.invalid(field: "$.tlp", reason: "must be clear, green, amber, amber+strict or red") }
+        var fields = IncidentTextField.flaggedByDefault
+        if let given = personalFields {
+            fields = []
+            for (n, name) in given.enumerated() {
+                guard let f = IncidentTextField(rawValue: name) else {
+                    throw DomainError.invalid(field: "$.personal_fields[\(n)]", reason: "one of " + IncidentTextField.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                fields.insert(f)
+            }
+        }
+        return FeedShareRequest(collectionId: collectionId, tlp: level, includePersonal: includePersonal ?? false, personalFields: fields, recipients: recipients ?? [])
+    }
+}
+
+struct FeedShareDTO: Encodable, Sendable {
+    let id: String, incidentId: String, collectionId: String, tlp: String, includePersonal: Bool, personalFields: [String]
+    let recipients: [String], objectCount: Int, sharedAt: String, sharedBy: String
+    enum CodingKeys: String, CodingKey {
+        case id, incidentId = "incident_id", collectionId = "collection_id", tlp, includePersonal = "include_personal",
+             personalFields = "personal_fields", recipients, objectCount = "object_count", sharedAt = "shared_at", sharedBy = "shared_by"
+    }
+    init(_ s: FeedShare) {
+        id = s.id; incidentId = s.incidentId; collectionId = s.collectionId; tlp = s.tlp.name; includePersonal = s.includePersonal
+        personalFields = s.personalFields; recipients = s.recipients; objectCount = s.objectCount; sharedAt = s.sharedAt.iso8601; sharedBy = s.sharedBy
     }
 }
 

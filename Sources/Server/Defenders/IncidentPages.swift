@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Platform
+import ThreatSharing
 
 struct IncidentPages {
     let services: AppServices
@@ -18,6 +19,7 @@ struct IncidentPages {
         router.get("/incidents/new", use: newForm)
         router.post("/incidents", use: file)
         router.get("/incidents/:id", use: show)
+        router.post("/incidents/:id/feeds", use: shareToFeed)
     }
 
     @Sendable func list(_ request: Request, context: AppContext) async throws -> Response {
@@ -113,7 +115,39 @@ struct IncidentPages {
 
     @Sendable func show(_ request: Request, context: AppContext) async throws -> Response {
         guard let reader = try web.signedIn(request, context) else { return web.redirectToLogin(request) }
-        let i = try await store.incident(id: try context.parameters.require("id"), reader: reader)
+        return try await renderIncident(reader, id: try context.parameters.require("id"), context: context, feedError: nil, status: .ok)
+    }
+
+    /// The share form: a collection the reporter may write to, a TLP, fields flagged personal,
+    /// include personal data (off), recipients for RED. A refusal comes back next to its field.
+    @Sendable func shareToFeed(_ request: Request, context: AppContext) async throws -> Response {
+        let (reader, form) = try await web.sessionForm(request, context)
+        let id = try context.parameters.require("id")
+        do {
+            guard let tlp = TLP(name: form["tlp"] ?? "") else { throw DomainError.invalid(field: "tlp", reason: "choose a TLP") }
+            let fields = Set((form.lists["personal_fields"] ?? []).compactMap(IncidentTextField.init(rawValue:)))
+            let recipients = (form["recipients"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            _ = try await store.shareToCollection(incidentId: id, FeedShareRequest(
+                collectionId: form["collection_id"] ?? "", tlp: tlp, includePersonal: form["include_personal"] == "yes",
+                personalFields: fields, recipients: recipients), by: reader)
+        } catch DomainError.invalid(let field, let reason) {
+            return try await renderIncident(reader, id: id, context: context, feedError: (field, reason), status: .unprocessableContent)
+        }
+        return .redirect(to: "/incidents/\(id)", type: .normal)
+    }
+
+    func renderIncident(_ reader: Reader, id: String, context: AppContext, feedError: (field: String, message: String)?,
+                        status: HTTPResponse.Status) async throws -> Response {
+        let i = try await store.incident(id: id, reader: reader)
+        let reporter = reader.orgId == i.label.ownerOrg && reader.mayWrite
+        let collections = reporter ? try await store.writableCollections(reader: reader) : []
+        let shares = try await store.feedShares(incidentId: i.id, reader: reader).map { s -> [String: Any] in
+            ["collection": collections.first { $0.id == s.collectionId }?.title ?? s.collectionId, "tlp": s.tlp.label, "at": s.sharedAt.utcDisplay,
+             "by": s.sharedBy, "objects": s.objectCount,
+             "personal": s.includePersonal ? "personal data included" : "personal data left out" + (s.personalFields.isEmpty ? "" : " (also: " + s.personalFields.joined(separator: ", ") + ")"),
+             "recipients": s.recipients.joined(separator: ", ")]
+        }
+        func err(_ field: String) -> Any { feedError?.field == field ? feedError?.message as Any : nil as String? as Any }
         let facts = Self.factFields.filter { key, _ in
             let json = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(i.facts))) as? [String: Bool]
             return json?[key] == true
@@ -132,7 +166,15 @@ struct IncidentPages {
             "confirmedAt": i.confirmedAt?.utcDisplay as Any,
             "evidence": i.evidence.map { ["name": $0.name, "size": $0.size, "sha256": $0.sha256, "received": $0.receivedAt.utcDisplay, "by": $0.receivedBy] },
             "hasEvidence": !i.evidence.isEmpty,
+            "canShareFeed": reporter, "hasCollections": !collections.isEmpty,
+            "collections": collections.map { ["id": $0.id, "title": $0.title] },
+            "tlps": TLP.allCases.map { ["name": $0.name, "label": $0.label, "selected": $0 == .amber] },
+            "personalFields": IncidentTextField.allCases.map { ["name": $0.rawValue, "title": $0.title, "checked": IncidentTextField.flaggedByDefault.contains($0)] },
+            "feedShares": shares, "hasFeedShares": !shares.isEmpty,
+            "errCollection": err("collection_id"), "errTLP": err("tlp"), "errRecipients": err("recipients"),
+            "csrf": context.sessionSecret.map(Directory.csrfToken(forSession:)) ?? "",
         ]
-        return services.pages.render("incident", model, chrome: try await web.chrome(i.title, nav: "incidents", context: context))
+        return services.pages.render("incident", model, chrome: try await web.chrome(feedError == nil ? i.title : "Error: \(i.title)", nav: "incidents", context: context),
+                                     status: status)
     }
 }

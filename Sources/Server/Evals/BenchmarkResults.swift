@@ -22,7 +22,7 @@ extension EvalRunStore: CapabilityScoreSource {
 
 enum EvalRunReferences {
     static func frontierStore(_ services: AppServices) throws -> FrontierStore {
-        try FrontierStore(db: services.db, secrets: services.secrets, settings: FrontierRoutes.settings(),
+        try FrontierStore(db: services.db, secrets: services.secrets, settings: try FrontierRoutes.settings(),
                           scoreSource: EvalRunStore(db: services.db))
     }
 

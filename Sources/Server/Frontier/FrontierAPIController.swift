@@ -37,6 +37,8 @@ struct FrontierAPIController {
         group.get("frontier/policies", use: listPolicies)
         group.post("frontier/policies", use: loadPolicy)
         group.get("frontier/terms", use: currentTerms)
+        group.post("frontier/terms", use: publishTerms)
+        group.get("frontier/terms/versions", use: termsVersions)
         group.get("frontier/reference-models", use: referenceModels)
         group.get("frontier/notifications", use: notifications)
     }
@@ -200,6 +202,22 @@ struct FrontierAPIController {
         _ = try context.requireReader()
         let terms = try await store.currentTerms(at: services.clock.now())
         return try FrontierJSON.response(TermsDTO(version: terms.version, body: terms.body, publishedAt: terms.publishedAt))
+    }
+
+    /// An installation administrator publishes a new version of the terms text. Windows opened from
+    /// now on are under it; open windows and their acceptances keep the version they were made under.
+    @Sendable func publishTerms(_ request: Request, context: AppContext) async throws -> Response {
+        let reader = try context.requireAdmin()
+        let input = try await request.decodeInput(PublishTermsInput.self, context: context)
+        let terms = try await store.publishTerms(reader, version: input.version, body: input.body, at: services.clock.now())
+        return try FrontierJSON.response(TermsDTO(version: terms.version, body: terms.body, publishedAt: terms.publishedAt), status: .created)
+    }
+
+    @Sendable func termsVersions(_ request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireReader()
+        _ = try await store.currentTerms(at: services.clock.now())  // version 1 exists from first use on
+        let items = try await store.termsVersions().map { TermsDTO(version: $0.version, body: $0.body, publishedAt: $0.publishedAt) }
+        return try FrontierJSON.response(FrontierPage(items: items, limit: items.count, offset: 0, total: items.count))
     }
 
     /// Designations on the caller's organisation's inquiries, newest first (`since` = ISO 8601 time).

@@ -236,3 +236,9 @@ struct ExtendInput: APIInput {
     let endsAt: String
     enum CodingKeys: String, CodingKey { case endsAt = "ends_at" }
 }
+
+struct PublishTermsInput: APIInput {
+    static let fields: Set<String> = ["version", "body"]
+    let version: String
+    let body: String
+}

@@ -7,12 +7,10 @@ import Hummingbird
 import Platform
 
 enum FrontierRoutes {
-    /// CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS sets the longest pre-release access window (default 30).
-    static func settings(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> FrontierSettings {
-        guard let raw = environment["CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS"], let days = Int(raw), (1...366).contains(days) else {
-            return FrontierSettings()
-        }
-        return FrontierSettings(maximumWindowDays: days)
+    /// CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS sets the longest pre-release access window (default 30);
+    /// a bad value throws, naming it (`serve` checks it before it opens anything).
+    static func settings(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> FrontierSettings {
+        try FrontierSettings.fromEnvironment(environment)
     }
 
     static func register(_ services: AppServices, api: RouterGroup<AppContext>, web: Router<AppContext>) {

@@ -5,6 +5,7 @@
 // on these pages can hold back.
 import Foundation
 import Frontier
+import HTTPTypes
 import Hummingbird
 import Platform
 
@@ -28,6 +29,10 @@ struct FrontierWebController {
         router.post("/frontier/versions/:id/ledger", use: addLedgerItem)
         router.post("/frontier/versions/:id/inquiries", use: openInquiry)
         router.post("/frontier/versions/:id/windows", use: openWindow)
+        router.post("/frontier/windows/:id/extend", use: extendWindow)
+        router.get("/frontier/windows/:id", use: windowPage)
+        router.get("/frontier/terms", use: termsPage)
+        router.post("/frontier/terms", use: publishTerms)
     }
 
     // MARK: developer forms
@@ -84,18 +89,60 @@ struct FrontierWebController {
         }
     }
 
+    /// Opens a window for every organisation ticked. A refused form comes back with the message
+    /// next to the field it concerns and the values entered kept.
     @Sendable func openWindow(_ request: Request, context: AppContext) async throws -> Response {
-        try await formAction(request, context) { reader, form, id, now in
+        let (reader, form) = try await web.sessionForm(request, context)
+        let id = try context.parameters.require("id")
+        let now = services.clock.now()
+        do {
             func day(_ key: String) throws -> Date {
                 guard let raw = Self.value(form, key), let date = try? Date(raw + "T00:00:00Z", strategy: .iso8601) else {
-                    throw DomainError.invalid(field: key, reason: "a date")
+                    throw DomainError.invalid(field: key, reason: "enter a date (YYYY-MM-DD)")
                 }
                 return date
             }
-            let invitees = (Self.value(form, "invitees") ?? "").split(separator: ",").map(String.init)
+            let invitees = (form.lists["invitees"] ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !invitees.isEmpty else { throw DomainError.invalid(field: "invitees", reason: "tick at least one organisation") }
             _ = try await store.openWindow(reader, versionId: id, start: try day("starts_on"), end: try day("ends_on"), invitees: invitees, at: now)
-            return id
+        } catch DomainError.invalid(let field, let reason) {
+            let key = field.hasPrefix("$.invitees") || field == "invitees" ? "invitees" : field == "$.ends_at" ? "ends_on" : field.hasPrefix("$.") ? "ends_on" : field
+            return try await versionPage(reader, id: id, context: context, errors: FormErrors(form: "window", field: key, message: reason, values: form),
+                                         status: .unprocessableContent)
         }
+        return .redirect(to: "/frontier/versions/\(id)", type: .normal)
+    }
+
+    /// The developer moves a window's end later, never beyond the configured maximum from its start.
+    @Sendable func extendWindow(_ request: Request, context: AppContext) async throws -> Response {
+        let (reader, form) = try await web.sessionForm(request, context)
+        let windowId = try context.parameters.require("id")
+        let now = services.clock.now()
+        let window = try await store.window(reader, id: windowId)
+        do {
+            guard let raw = Self.value(form, "ends_at"), let end = Self.parseTime(raw) else {
+                throw DomainError.invalid(field: "ends_at", reason: "enter a UTC date and time (YYYY-MM-DDTHH:MM)")
+            }
+            _ = try await store.extendWindow(reader, windowId: windowId, to: end, at: now)
+        } catch let error as DomainError {
+            let message: String
+            switch error {
+            case .invalid(_, let reason): message = reason
+            case .conflict(let why): message = why
+            default: throw error
+            }
+            return try await versionPage(reader, id: window.versionId, context: context,
+                                         errors: FormErrors(form: "extend-\(windowId)", field: "ends_at", message: message, values: form),
+                                         status: .unprocessableContent)
+        }
+        return .redirect(to: "/frontier/versions/\(window.versionId)", type: .normal)
+    }
+
+    /// `2026-07-01T12:00` (what a datetime-local field sends, read as UTC), or a full ISO 8601 time.
+    static func parseTime(_ raw: String) -> Date? {
+        if let d = Date.parseISO8601(raw) { return d }
+        let withSeconds = raw.count == 16 ? raw + ":00Z" : raw + "Z"
+        return Date.parseISO8601(withSeconds)
     }
 
     static func value(_ form: Form, _ key: String) -> String? {
@@ -180,7 +227,19 @@ struct FrontierWebController {
 
     @Sendable func version(_ request: Request, context: AppContext) async throws -> Response {
         guard let reader = try web.signedIn(request, context) else { return web.redirectToLogin(request) }
-        let id = try context.parameters.require("id")
+        return try await versionPage(reader, id: try context.parameters.require("id"), context: context, errors: nil, status: .ok)
+    }
+
+    /// A refused form's message, shown next to its field, with the values the person entered.
+    struct FormErrors {
+        let form: String
+        let field: String
+        let message: String
+        let values: Form
+        func at(_ form: String, _ field: String) -> String? { form == self.form && field == self.field ? message : nil }
+    }
+
+    func versionPage(_ reader: Reader, id: String, context: AppContext, errors: FormErrors?, status: HTTPResponse.Status) async throws -> Response {
         let now = services.clock.now()
         let v = try await store.version(reader, id: id)
         let ledger = try await store.ledger(reader, versionId: id)
@@ -215,7 +274,12 @@ struct FrontierWebController {
         let windowRows = windows.map { w -> [String: Any] in
             let live = w.status(at: now) == .open || w.status(at: now) == .scheduled
             let mine = w.invitees.first { $0.orgId == reader.orgId }
+            let extendKey = "extend-\(w.id)"
             return ["id": w.id, "canEnd": developer && live, "canAccept": mine != nil && mine?.acceptedAt == nil && live,
+             "canExtend": developer && w.withdrawnAt == nil && w.endsAt > now,
+             "latestEnd": Self.minuteField(w.startsAt.addingTimeInterval(TimeInterval(store.settings.maximumWindowDays) * 86_400)),
+             "extendValue": errors?.form == extendKey ? errors?.values.values["ends_at"] ?? "" : Self.minuteField(w.endsAt),
+             "extendError": errors?.at(extendKey, "ends_at") as Any,
              "starts": w.startsAt.utcDisplay, "ends": w.endsAt.utcDisplay, "status": w.status(at: now).rawValue,
              "clock": FrontierViews.clock(w, now: now), "terms": w.termsVersion,
              "invitees": w.invitees.map { ["org": orgNames[$0.orgId] ?? $0.orgId, "accepted": $0.acceptedAt.map { "accepted terms \($0.utcDisplay)" } ?? "has not accepted the terms"] }]
@@ -236,12 +300,109 @@ struct FrontierWebController {
             "id": v.id, "canRelease": developer && v.releasedAt == nil, "isDeveloper": developer,
             "categories": LedgerCategory.allCases.map(\.rawValue),
             "governmentOrgs": developer ? try await orgOptions([.government]) : [],
-            "inviteeOrgs": developer ? try await orgOptions([.government, .trustedPartner]) : [],
+            "inviteeOrgs": developer ? try await orgOptions([.government, .trustedPartner]).map { org -> [String: Any] in
+                var o: [String: Any] = org
+                o["checked"] = errors?.form == "window" && (errors?.values.lists["invitees"] ?? []).contains(org["id"] ?? "")
+                return o
+            } : [],
+            "maxDays": store.settings.maximumWindowDays,
+            "windowStartsValue": errors?.form == "window" ? errors?.values.values["starts_on"] ?? "" : "",
+            "windowEndsValue": errors?.form == "window" ? errors?.values.values["ends_on"] ?? "" : "",
+            "errStartsOn": errors?.at("window", "starts_on") as Any,
+            "errEndsOn": errors?.at("window", "ends_on") as Any,
+            "errInvitees": errors?.at("window", "invitees") as Any,
             "csrf": context.sessionSecret.map(Directory.csrfToken(forSession:)) ?? "",
             "chart": chart, "verdicts": verdictRows, "ledger": ledgerRows, "hasLedger": !ledgerRows.isEmpty,
             "windows": windowRows, "hasWindows": !windowRows.isEmpty, "inquiries": inquiryRows, "hasInquiries": !inquiryRows.isEmpty,
         ]
-        return services.pages.render("frontier-version", model, chrome: try await web.chrome(title, nav: "frontier", context: context))
+        return services.pages.render("frontier-version", model, chrome: try await web.chrome(errors == nil ? title : "Error: \(title)", nav: "frontier", context: context),
+                                     status: status)
+    }
+
+    /// The value of a `datetime-local` field for a UTC time, to the minute.
+    static func minuteField(_ date: Date) -> String { String(date.iso8601.prefix(16)) }
+
+    /// One window: its clock and invitees, the text of the terms version it is under, the accept
+    /// form for an invitee that has not accepted, and the endpoint credential for whoever is entitled
+    /// to it now (an invitee: only while the window is open and after it accepted).
+    @Sendable func windowPage(_ request: Request, context: AppContext) async throws -> Response {
+        guard let reader = try web.signedIn(request, context) else { return web.redirectToLogin(request) }
+        let now = services.clock.now()
+        let w = try await store.window(reader, id: try context.parameters.require("id"))
+        let v = try await store.version(reader, id: w.versionId)
+        let terms = try await store.terms(version: w.termsVersion)
+        let mine = w.invitees.first { $0.orgId == reader.orgId }
+        let status = w.status(at: now)
+        let live = status == .open || status == .scheduled
+        var invitees: [[String: Any]] = []
+        for i in w.invitees {
+            invitees.append(["org": try await services.directory.organisation(id: i.orgId)?.name ?? i.orgId,
+                             "accepted": i.acceptedAt.map { "accepted terms version \(i.acceptedTermsVersion ?? w.termsVersion) at \($0.utcDisplay)" } ?? "has not accepted the terms"])
+        }
+        let credential = try await store.endpointCredential(reader, versionId: w.versionId, at: now)
+        let credentialNote: String
+        if credential != nil {
+            credentialNote = reader.orgId == v.developerOrg ? "You are the developer." : "Shown because this window is open and your organisation accepted its terms."
+        } else if mine == nil {
+            credentialNote = "Shown only to the developer and to invitees."
+        } else if mine?.acceptedAt == nil {
+            credentialNote = "Accept the protection terms to see the endpoint credential while the window is open."
+        } else {
+            credentialNote = status == .scheduled ? "Shown once the window opens at \(w.startsAt.utcDisplay)." : "The window is \(status.rawValue); the credential is no longer shown."
+        }
+        let title = "Access window for \(v.modelName) \(v.version)"
+        let model: [String: Any] = [
+            "title": title, "id": w.id, "versionId": v.id, "starts": w.startsAt.utcDisplay, "ends": w.endsAt.utcDisplay,
+            "status": status.rawValue, "clock": FrontierViews.clock(w, now: now), "termsVersion": w.termsVersion,
+            "termsBody": (terms?.body ?? "").split(separator: "\n").map(String.init), "invitees": invitees,
+            "canAccept": mine != nil && mine?.acceptedAt == nil && live && reader.mayWrite,
+            "accepted": mine?.acceptedAt.map { "Your organisation accepted terms version \(mine?.acceptedTermsVersion ?? w.termsVersion) at \($0.utcDisplay)." } as Any,
+            "endpoint": v.endpointURL ?? "none", "credential": credential as Any, "credentialNote": credentialNote,
+            "csrf": context.sessionSecret.map(Directory.csrfToken(forSession:)) ?? "",
+        ]
+        return services.pages.render("frontier-window", model, chrome: try await web.chrome(title, nav: "frontier", context: context))
+    }
+
+    /// Every published version of the protection terms; administrators publish a new one here.
+    @Sendable func termsPage(_ request: Request, context: AppContext) async throws -> Response {
+        guard let reader = try web.signedIn(request, context) else { return web.redirectToLogin(request) }
+        return try await renderTerms(reader, context: context, error: nil, form: nil, status: .ok)
+    }
+
+    func renderTerms(_ reader: Reader, context: AppContext, error: (field: String, message: String)?, form: Form?, status: HTTPResponse.Status) async throws -> Response {
+        let now = services.clock.now()
+        _ = try await store.currentTerms(at: now)
+        let versions = try await store.termsVersions()
+        let rows = versions.enumerated().map { i, t -> [String: Any] in
+            ["version": t.version, "published": t.publishedAt.utcDisplay, "current": i == 0 ? "current: new windows use it" : "earlier",
+             "paragraphs": t.body.split(separator: "\n").map(String.init)]
+        }
+        let model: [String: Any] = [
+            "versions": rows, "count": rows.count, "canPublish": reader.isAdmin && reader.mayWrite,
+            "csrf": context.sessionSecret.map(Directory.csrfToken(forSession:)) ?? "",
+            "errVersion": error?.field == "version" ? error?.message as Any : nil as String? as Any,
+            "errBody": error?.field == "body" ? error?.message as Any : nil as String? as Any,
+            "versionValue": form?.values["version"] ?? "", "bodyValue": form?.values["body"] ?? "",
+        ]
+        return services.pages.render("frontier-terms", model, chrome: try await web.chrome(error == nil ? "Protection terms" : "Error: protection terms", nav: "frontier", context: context),
+                                     status: status)
+    }
+
+    @Sendable func publishTerms(_ request: Request, context: AppContext) async throws -> Response {
+        let (reader, form) = try await web.sessionForm(request, context)
+        guard reader.isAdmin else { throw DomainError.forbidden("only administrators publish protection terms") }
+        do {
+            _ = try await store.publishTerms(reader, version: Self.value(form, "version") ?? "", body: form.values["body"] ?? "", at: services.clock.now())
+        } catch let error as DomainError {
+            switch error {
+            case .invalid(let field, let reason):
+                return try await renderTerms(reader, context: context, error: (field.replacingOccurrences(of: "$.", with: ""), reason), form: form, status: .unprocessableContent)
+            case .conflict(let why):
+                return try await renderTerms(reader, context: context, error: ("version", why), form: form, status: .conflict)
+            default: throw error
+            }
+        }
+        return .redirect(to: "/frontier/terms", type: .normal)
     }
 
     /// Organisations a developer may name, for the inquiry and window forms.

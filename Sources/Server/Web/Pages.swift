@@ -83,9 +83,12 @@ struct Pages: Sendable {
 /// A parsed `application/x-www-form-urlencoded` body.
 struct Form {
     let values: [String: String]
+    /// Every value of each key, in order (check boxes and multiple selects send a key once per choice).
+    let lists: [String: [String]]
 
     init(_ buffer: ByteBuffer) {
         var values: [String: String] = [:]
+        var lists: [String: [String]] = [:]
         for pair in String(buffer: buffer).split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ s: Substring) -> String {
@@ -93,8 +96,10 @@ struct Form {
             }
             guard let key = parts.first.map(decode), !key.isEmpty else { continue }
             values[key] = parts.count > 1 ? decode(parts[1]) : ""
+            lists[key, default: []].append(values[key] ?? "")
         }
         self.values = values
+        self.lists = lists
     }
 
     subscript(_ key: String) -> String? {

@@ -54,6 +54,15 @@ def test_referral_package_round_trip():
         check([t["provision"] for t in document["statute_tags"]["suggested"]] == ["1030(a)(2)", "1028(a)(7)"], f"suggested {document['statute_tags']}")
         ok = harness.cli("incident", "verify-package", str(out), check_ok=False)
         check(ok.returncode == 0, f"fresh package does not verify: {ok.stderr!r}")
+        key = server.cli("incident", "signing-key").stdout.strip()
+        signed = harness.cli("incident", "verify-package", str(out), "--public-key", key, check_ok=False)
+        check(signed.returncode == 0 and "signed by the given key" in signed.stdout, f"signature: {signed.returncode} {signed.stderr!r}")
+        manifest = out / "manifest.json"
+        original = manifest.read_bytes()
+        manifest.write_bytes(original + b" ")
+        forged = harness.cli("incident", "verify-package", str(out), "--public-key", key, check_ok=False)
+        check(forged.returncode == 1 and "manifest.sig" in forged.stderr, f"rewritten manifest not caught: {forged.returncode} {forged.stderr!r}")
+        manifest.write_bytes(original)
         evidence = out / "evidence" / "001-trace.log"
         data = bytearray(evidence.read_bytes()); data[0] ^= 1; evidence.write_bytes(bytes(data))
         bad = harness.cli("incident", "verify-package", str(out), check_ok=False)

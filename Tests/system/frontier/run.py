@@ -115,6 +115,33 @@ def _():
         assert " 0 new" in second.stdout, second.stdout
         assert first.stdout.split(";")[-1] == second.stdout.split(";")[-1], (first.stdout, second.stdout)
 
+@test("serve-refuses-a-bad-max-window-setting-at-start")
+def _():
+    with tempfile.TemporaryDirectory() as tmp:
+        for bad in ["thirty", "0", "400"]:
+            env = dict(os.environ, CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS=bad)
+            r = subprocess.run([BIN, "serve", "--port", "0", "--data-dir", tmp], capture_output=True, text=True, timeout=60, env=env)
+            assert r.returncode != 0, f"{bad!r}: serve started (exit {r.returncode})"
+            assert "CLEARINGHOUSE_FRONTIER_MAX_WINDOW_DAYS" in r.stderr and bad in r.stderr, r.stderr
+            assert not os.path.exists(os.path.join(tmp, "clearinghouse.sqlite")), "nothing is created before the check"
+
+@test("terms-publish-from-a-file")
+def _():
+    with tempfile.TemporaryDirectory() as tmp:
+        assert run("admin", "org", "create", "--name", "Ops", "--kind", "government", "--data-dir", tmp).returncode == 0
+        made = subprocess.run([BIN, "admin", "user", "create", "--name", "ops-admin", "--org", "Ops", "--role", "admin", "--data-dir", tmp],
+                              input="a long enough password 1\n", capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0, made.stderr
+        terms = os.path.join(tmp, "terms-v2.txt")
+        open(terms, "w").write("Protection terms version 2.\nNo outputs leave the invitee.\n")
+        r = run("frontier", "terms", "publish", terms, "--version", "2", "--user", "ops-admin", "--data-dir", tmp)
+        assert r.returncode == 0, r.stderr
+        assert "published protection terms version 2" in r.stdout, r.stdout
+        again = run("frontier", "terms", "publish", terms, "--version", "2", "--user", "ops-admin", "--data-dir", tmp)
+        assert again.returncode != 0 and "already published" in again.stderr, again.stderr
+        listing = run("frontier", "terms", "list", "--data-dir", tmp)
+        assert listing.stdout.splitlines()[0].startswith("2\t"), listing.stdout
+
 @test("pages-in-a-browser-with-axe")
 def _():
     try:
