@@ -306,20 +306,26 @@ public struct ToolAccessStore: Sendable {
 
     /// Requests the reader may see, newest first.
     public func requests(reader: Reader, filter: ToolListFilter = ToolListFilter()) async throws -> (items: [AccessRequest], total: Int) {
+        try await visiblePage(reader, filter, alias: "r", table: "tool_requests", select: Self.requestSelect,
+                              order: "r.requested_at DESC, r.id", Self.request)
+    }
+
+    /// One page of requests (alias `r`) or grants (alias `g`) filtered and limited to what the reader may see.
+    func visiblePage<T: Sendable>(_ reader: Reader, _ filter: ToolListFilter, alias: String, table: String, select: String, order: String,
+                                  _ map: @escaping @Sendable (SQLRow) throws -> T) async throws -> (items: [T], total: Int) {
         var binds: [SQLValue] = []
         var conditions: [String] = []
-        if let o = filter.offeringId { binds.append(.text(o)); conditions.append("r.offering_id = $\(binds.count)") }
-        if let org = filter.orgId { binds.append(.text(org)); conditions.append("r.org_id = $\(binds.count)") }
-        if let s = filter.state { binds.append(.text(s.rawValue)); conditions.append("r.state = $\(binds.count)") }
-        let visible = Self.visibleSQL(reader, firstBind: binds.count + 1)
+        if let o = filter.offeringId { binds.append(.text(o)); conditions.append("\(alias).offering_id = $\(binds.count)") }
+        if let org = filter.orgId { binds.append(.text(org)); conditions.append("\(alias).org_id = $\(binds.count)") }
+        if alias == "r", let s = filter.state { binds.append(.text(s.rawValue)); conditions.append("r.state = $\(binds.count)") }
+        let visible = Self.visibleSQL(reader, alias: alias, firstBind: binds.count + 1)
         conditions.append(visible.sql)
         binds += visible.binds
         let whereSQL = " WHERE " + conditions.joined(separator: " AND ")
         let limit = max(1, min(filter.limit, 500)), offset = max(0, filter.offset), values = binds
         return try await db.read { conn in
-            let total = try await conn.scalarInt("SELECT COUNT(*) FROM tool_requests r JOIN tool_offerings o ON o.id = r.offering_id" + whereSQL, values)
-            let items = try await conn.query(Self.requestSelect + whereSQL + " ORDER BY r.requested_at DESC, r.id LIMIT \(limit) OFFSET \(offset)", values)
-                .map(Self.request)
+            let total = try await conn.scalarInt("SELECT COUNT(*) FROM \(table) \(alias) JOIN tool_offerings o ON o.id = \(alias).offering_id" + whereSQL, values)
+            let items = try await conn.query(select + whereSQL + " ORDER BY \(order) LIMIT \(limit) OFFSET \(offset)", values).map(map)
             return (items, Int(total))
         }
     }
@@ -337,21 +343,7 @@ public struct ToolAccessStore: Sendable {
 
     /// Grants the reader may see, latest start first.
     public func grants(reader: Reader, filter: ToolListFilter = ToolListFilter()) async throws -> (items: [ToolGrant], total: Int) {
-        var binds: [SQLValue] = []
-        var conditions: [String] = []
-        if let o = filter.offeringId { binds.append(.text(o)); conditions.append("g.offering_id = $\(binds.count)") }
-        if let org = filter.orgId { binds.append(.text(org)); conditions.append("g.org_id = $\(binds.count)") }
-        let visible = Self.visibleSQL(reader, alias: "g", firstBind: binds.count + 1)
-        conditions.append(visible.sql)
-        binds += visible.binds
-        let whereSQL = " WHERE " + conditions.joined(separator: " AND ")
-        let limit = max(1, min(filter.limit, 500)), offset = max(0, filter.offset), values = binds
-        return try await db.read { conn in
-            let total = try await conn.scalarInt("SELECT COUNT(*) FROM tool_grants g JOIN tool_offerings o ON o.id = g.offering_id" + whereSQL, values)
-            let items = try await conn.query(Self.grantSelect + whereSQL + " ORDER BY g.starts_at DESC, g.id LIMIT \(limit) OFFSET \(offset)", values)
-                .map(Self.grant)
-            return (items, Int(total))
-        }
+        try await visiblePage(reader, filter, alias: "g", table: "tool_grants", select: Self.grantSelect, order: "g.starts_at DESC, g.id", Self.grant)
     }
 
     /// The tool access of one organisation, for its defender home: every grant of `orgId` that

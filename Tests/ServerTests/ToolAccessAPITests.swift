@@ -45,10 +45,12 @@ import TestSupport
                                                json: #"{"name":"x","capabilities":["y"],"capacity":1,"model_version_id":"nope"}"#)
             #expect(try badModel.status == .unprocessableContent && (badModel.json()["detail"] as? String)?.contains("$.model_version_id") == true)
 
+            #expect(try await h.request(.get, "/api/v1/tools/profile", token: hospital).json()["recorded"] as? Bool == false)
             for (token, sector) in [(hospital, "healthcare"), (clinic, "healthcare"), (bank, "finance")] {
                 let saved = try await h.request(.post, "/api/v1/tools/profile", token: token, json: #"{"sector":"\#(sector)","employees":60,"jurisdiction":"MT"}"#)
                 #expect(saved.status == .ok)
             }
+            #expect(try await h.request(.get, "/api/v1/tools/profile", token: hospital).json()["sector"] as? String == "healthcare")
             let bankView = try await h.request(.get, "/api/v1/tools/offerings/\(offering)", token: bank).json()
             #expect(bankView["eligible"] as? Bool == false)
             #expect(bankView["ineligible_reasons"] as? [String] == ["open to the healthcare sector(s); yours is finance"])

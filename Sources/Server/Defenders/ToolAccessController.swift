@@ -41,24 +41,17 @@ struct ToolAccessController {
         group.get("tools/coverage", use: coverage)
     }
 
-    /// Store errors name fields bare (`sector`); the API names them as JSON paths.
-    func jsonPaths<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch DomainError.invalid(let field, let reason) {
-            throw DomainError.invalid(field: field.hasPrefix("$") ? field : "$." + field, reason: reason)
-        }
-    }
 
     @Sendable func getProfile(_ request: Request, context: AppContext) async throws -> Response {
         let reader = try context.requireReader()
-        guard let profile = try await store.profile(orgId: reader.orgId) else { throw DomainError.notFound("defender profile of your organisation") }
-        return try .json(ProfileDTO(profile))
+        return try .json(ProfileDTO(orgId: reader.orgId, try await store.profile(orgId: reader.orgId)))
     }
 
     @Sendable func setProfile(_ request: Request, context: AppContext) async throws -> Response {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(ProfileInput.self, context: context)
-        try await jsonPaths { try await store.setProfile(sector: input.sector, employees: input.employees, jurisdiction: input.jurisdiction, by: reader) }
-        return try .json(ProfileDTO(try await store.profile(orgId: reader.orgId)!))
+        try await withJSONPaths { try await store.setProfile(sector: input.sector, employees: input.employees, jurisdiction: input.jurisdiction, by: reader) }
+        return try .json(ProfileDTO(orgId: reader.orgId, try await store.profile(orgId: reader.orgId)))
     }
 
     static func listFilter(_ q: Query) throws -> (capability: String?, sector: String?, eligibleOnly: Bool, includeRetired: Bool, limit: Int, offset: Int) {
@@ -93,7 +86,7 @@ struct ToolAccessController {
     @Sendable func createOffering(_ request: Request, context: AppContext) async throws -> Response {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(OfferingInput.self, context: context)
-        let created = try await jsonPaths { try await store.createOffering(input.offering, by: reader) }
+        let created = try await withJSONPaths { try await store.createOffering(input.offering, by: reader) }
         var response = try Response.json(OfferingDTO(try await store.offeringView(id: created.id, for: reader)), status: .created)
         response.headers[.location] = "/api/v1/tools/offerings/\(created.id)"
         return response
@@ -110,7 +103,7 @@ struct ToolAccessController {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(OfferingInput.self, context: context)
         let id = try context.parameters.require("id")
-        _ = try await jsonPaths { try await store.updateOffering(id: id, input.offering, by: reader) }
+        _ = try await withJSONPaths { try await store.updateOffering(id: id, input.offering, by: reader) }
         return try .json(OfferingDTO(try await store.offeringView(id: id, for: reader)))
     }
 
@@ -118,14 +111,14 @@ struct ToolAccessController {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(ReasonInput.self, context: context)
         let id = try context.parameters.require("id")
-        _ = try await jsonPaths { try await store.retireOffering(id: id, reason: input.reason ?? "", by: reader) }
+        _ = try await withJSONPaths { try await store.retireOffering(id: id, reason: input.reason ?? "", by: reader) }
         return try .json(OfferingDTO(try await store.offeringView(id: id, for: reader)))
     }
 
     @Sendable func request(_ request: Request, context: AppContext) async throws -> Response {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(AccessRequestInput.self, context: context)
-        let made = try await jsonPaths { try await store.request(offeringId: try context.parameters.require("id"), purpose: input.purpose, by: reader) }
+        let made = try await withJSONPaths { try await store.request(offeringId: try context.parameters.require("id"), purpose: input.purpose, by: reader) }
         var response = try Response.json(AccessRequestDTO(made), status: .created)
         response.headers[.location] = "/api/v1/tools/requests/\(made.id)"
         return response
@@ -138,10 +131,10 @@ struct ToolAccessController {
     @Sendable func offerNext(_ request: Request, context: AppContext) async throws -> Response {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(GrantSpanInput.self, context: context)
-        let result = try await jsonPaths {
+        let result = try await withJSONPaths {
             try await store.offerNextPlace(offeringId: try context.parameters.require("id"),
-                                           startsAt: try ToolDates.parse(input.startsAt, field: "starts_at", required: true),
-                                           endsAt: try ToolDates.parse(input.endsAt, field: "ends_at", required: true), by: reader)
+                                           startsAt: try ToolDates.required(input.startsAt, field: "starts_at"),
+                                           endsAt: try ToolDates.required(input.endsAt, field: "ends_at"), by: reader)
         }
         return try outcome(result)
     }
@@ -174,7 +167,7 @@ struct ToolAccessController {
         guard let decision = AccessDecision(rawValue: input.decision), decision != .requested else {
             throw DomainError.invalid(field: "$.decision", reason: "must be approved, waitlisted or declined")
         }
-        let result = try await jsonPaths {
+        let result = try await withJSONPaths {
             try await store.decide(requestId: try context.parameters.require("id"), decision, reason: input.reason ?? "",
                                    startsAt: try ToolDates.parse(input.startsAt, field: "starts_at", required: false),
                                    endsAt: try ToolDates.parse(input.endsAt, field: "ends_at", required: false), by: reader)
@@ -207,7 +200,7 @@ struct ToolAccessController {
     @Sendable func usage(_ request: Request, context: AppContext) async throws -> Response {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(UsageReportInput.self, context: context)
-        let report = try await jsonPaths { try await store.recordUsage(grantId: try context.parameters.require("id"), try input.usage(), by: reader) }
+        let report = try await withJSONPaths { try await store.recordUsage(grantId: try context.parameters.require("id"), try input.usage(), by: reader) }
         return try .json(UsageReportDTO(report), status: .created)
     }
 

@@ -15,6 +15,10 @@ enum ToolDates {
         if raw.count == 10, let day = try? Date(raw + "T00:00:00Z", strategy: .iso8601) { return day }
         throw DomainError.invalid(field: field, reason: "must be an RFC 3339 time such as 2026-12-01T00:00:00Z or a day such as 2026-12-01")
     }
+    static func required(_ text: String?, field: String) throws -> Date {
+        guard let date = try parse(text, field: field, required: true) else { throw DomainError.invalid(field: field, reason: "is required") }
+        return date
+    }
     static func day(_ date: Date) -> String { String(date.ISO8601Format().prefix(10)) }
 }
 
@@ -85,16 +89,19 @@ struct UsageReportInput: APIInput {
     let outcome: String?
     enum CodingKeys: String, CodingKey { case periodStart = "period_start", periodEnd = "period_end", measure, quantity, outcome }
     func usage() throws -> UsageInput {
-        UsageInput(periodStart: try ToolDates.parse(periodStart, field: "period_start", required: true)!,
-                   periodEnd: try ToolDates.parse(periodEnd, field: "period_end", required: true)!,
+        UsageInput(periodStart: try ToolDates.required(periodStart, field: "period_start"),
+                   periodEnd: try ToolDates.required(periodEnd, field: "period_end"),
                    measure: measure, quantity: quantity, outcome: outcome ?? "")
     }
 }
 
+/// The caller's organisation's profile; `recorded` is false (and the rest absent) before it has one.
 struct ProfileDTO: Encodable, Sendable {
-    let orgId: String, sector: String, employees: Int, jurisdiction: String
-    init(_ p: DefenderProfile) { orgId = p.orgId; sector = p.sector; employees = p.employees; jurisdiction = p.jurisdiction }
-    enum CodingKeys: String, CodingKey { case orgId = "org_id", sector, employees, jurisdiction }
+    let orgId: String, recorded: Bool, sector: String?, employees: Int?, jurisdiction: String?
+    init(orgId: String, _ p: DefenderProfile?) {
+        self.orgId = orgId; recorded = p != nil; sector = p?.sector; employees = p?.employees; jurisdiction = p?.jurisdiction
+    }
+    enum CodingKeys: String, CodingKey { case orgId = "org_id", recorded, sector, employees, jurisdiction }
 }
 
 struct OfferingDTO: Encodable, Sendable {

@@ -48,6 +48,17 @@ struct ToolAccessPages {
         return ["error": "\(base.replacingOccurrences(of: "_", with: " ")): \(reason)", "err_\(base)": reason]
     }
 
+    /// Runs a form's action. Input that breaks a rule re-renders the page with the message beside its
+    /// field (422); a state that no longer allows the action, with the message on top (409).
+    func formAction(_ action: () async throws -> Response,
+                    rerender: ([String: Any], HTTPResponse.Status) async throws -> Response) async throws -> Response {
+        do { return try await action() } catch let DomainError.invalid(field, reason) {
+            return try await rerender(Self.fieldError(field, reason), .unprocessableContent)
+        } catch let DomainError.conflict(message) {
+            return try await rerender(["error": message], .conflict)
+        }
+    }
+
     static func values(_ form: Form?, _ keys: [String]) -> [String: Any] {
         var out: [String: Any] = [:]
         for k in keys { out["v_\(k)"] = form?.values[k] ?? "" }
@@ -171,13 +182,13 @@ struct ToolAccessPages {
 
     @Sendable func saveProfile(_ request: Request, context: AppContext) async throws -> Response {
         let (reader, form) = try await web.sessionForm(request, context)
-        do {
+        return try await formAction({
             guard let employees = try Self.int(form, "employees") else { throw DomainError.invalid(field: "employees", reason: "is required") }
             try await store.setProfile(sector: form["sector"] ?? "", employees: employees, jurisdiction: form["jurisdiction"] ?? "", by: reader)
             return .redirect(to: "/tools?eligible=true", type: .normal)
-        } catch let DomainError.invalid(field, reason) {
-            return try await renderProfile(context, reader: reader, form: form, error: Self.fieldError(field, reason), status: .unprocessableContent)
-        }
+        }, rerender: { error, status in
+            try await renderProfile(context, reader: reader, form: form, error: error, status: status)
+        })
     }
 
     // MARK: offering forms
@@ -233,12 +244,12 @@ struct ToolAccessPages {
 
     @Sendable func createOffering(_ request: Request, context: AppContext) async throws -> Response {
         let (reader, form) = try await web.sessionForm(request, context)
-        do {
+        return try await formAction({
             let created = try await store.createOffering(try Self.offering(form), by: reader)
             return .redirect(to: "/tools/offerings/\(created.id)", type: .normal)
-        } catch let DomainError.invalid(field, reason) {
-            return try await renderOfferingForm(context, existing: nil, form: form, error: Self.fieldError(field, reason), status: .unprocessableContent)
-        }
+        }, rerender: { error, status in
+            try await renderOfferingForm(context, existing: nil, form: form, error: error, status: status)
+        })
     }
 
     @Sendable func editOffering(_ request: Request, context: AppContext) async throws -> Response {
@@ -251,24 +262,26 @@ struct ToolAccessPages {
     @Sendable func updateOffering(_ request: Request, context: AppContext) async throws -> Response {
         let (reader, form) = try await web.sessionForm(request, context)
         let o = try await store.offering(id: try context.parameters.require("id"))
-        do {
+        return try await formAction({
             _ = try await store.updateOffering(id: o.id, try Self.offering(form), by: reader)
             return .redirect(to: "/tools/offerings/\(o.id)", type: .normal)
-        } catch let DomainError.invalid(field, reason) {
-            return try await renderOfferingForm(context, existing: o, form: form, error: Self.fieldError(field, reason), status: .unprocessableContent)
-        }
+        }, rerender: { error, status in
+            try await renderOfferingForm(context, existing: o, form: form, error: error, status: status)
+        })
     }
 
     @Sendable func retire(_ request: Request, context: AppContext) async throws -> Response {
         let (reader, form) = try await web.sessionForm(request, context)
         let id = try context.parameters.require("id")
-        do {
-            _ = try await store.retireOffering(id: id, reason: form["reason"] ?? "", by: reader)
+        return try await formAction({
+            do { _ = try await store.retireOffering(id: id, reason: form["reason"] ?? "", by: reader) } catch let DomainError.invalid(field, reason) {
+                throw DomainError.invalid(field: "retire_" + field, reason: reason)
+            }
             return .redirect(to: "/tools/offerings/\(id)", type: .normal)
-        } catch let DomainError.invalid(field, reason) {
-            return try await renderOffering(context, reader: reader, id: id, query: nil, form: form, error: Self.fieldError("retire_" + field, reason),
-                                            status: .unprocessableContent)
-        }
+        }, rerender: { error, status in
+            try await renderOffering(context, reader: reader, id: id, query: nil, form: form, error: error,
+                                            status: status)
+        })
     }
 
     // MARK: the offering page
@@ -339,28 +352,24 @@ struct ToolAccessPages {
     @Sendable func request(_ request: Request, context: AppContext) async throws -> Response {
         let (reader, form) = try await web.sessionForm(request, context)
         let id = try context.parameters.require("id")
-        do {
+        return try await formAction({
             let made = try await store.request(offeringId: id, purpose: form["purpose"] ?? "", by: reader)
             return .redirect(to: "/tools/requests/\(made.id)", type: .normal)
-        } catch let DomainError.invalid(field, reason) {
-            return try await renderOffering(context, reader: reader, id: id, query: nil, form: form, error: Self.fieldError(field, reason), status: .unprocessableContent)
-        } catch let DomainError.conflict(message) {
-            return try await renderOffering(context, reader: reader, id: id, query: nil, form: form, error: ["error": message], status: .conflict)
-        }
+        }, rerender: { error, status in
+            try await renderOffering(context, reader: reader, id: id, query: nil, form: form, error: error, status: status)
+        })
     }
 
     @Sendable func offerNext(_ request: Request, context: AppContext) async throws -> Response {
         let (reader, form) = try await web.sessionForm(request, context)
         let id = try context.parameters.require("id")
-        do {
-            let outcome = try await store.offerNextPlace(offeringId: id, startsAt: try ToolDates.parse(form["starts_at"], field: "starts_at", required: true),
-                                                         endsAt: try ToolDates.parse(form["ends_at"], field: "ends_at", required: true), by: reader)
+        return try await formAction({
+            let outcome = try await store.offerNextPlace(offeringId: id, startsAt: try ToolDates.required(form["starts_at"], field: "starts_at"),
+                                                         endsAt: try ToolDates.required(form["ends_at"], field: "ends_at"), by: reader)
             return .redirect(to: "/tools/requests/\(outcome.request.id)", type: .normal)
-        } catch let DomainError.invalid(field, reason) {
-            return try await renderOffering(context, reader: reader, id: id, query: nil, form: form, error: Self.fieldError(field, reason), status: .unprocessableContent)
-        } catch let DomainError.conflict(message) {
-            return try await renderOffering(context, reader: reader, id: id, query: nil, form: form, error: ["error": message], status: .conflict)
-        }
+        }, rerender: { error, status in
+            try await renderOffering(context, reader: reader, id: id, query: nil, form: form, error: error, status: status)
+        })
     }
 
     // MARK: requests
@@ -410,7 +419,7 @@ struct ToolAccessPages {
     @Sendable func decide(_ request: Request, context: AppContext) async throws -> Response {
         let (reader, form) = try await web.sessionForm(request, context)
         let id = try context.parameters.require("id")
-        do {
+        return try await formAction({
             guard let decision = form["decision"].flatMap(AccessDecision.init(rawValue:)), decision != .requested else {
                 throw DomainError.invalid(field: "decision", reason: "choose approve, wait-list or decline")
             }
@@ -419,11 +428,9 @@ struct ToolAccessPages {
                                                  endsAt: try ToolDates.parse(form["ends_at"], field: "ends_at", required: false), by: reader)
             return try await renderRequest(context, reader: reader, id: id, form: nil, error: [:], notice: outcome.note.isEmpty ? "Decision recorded." : outcome.note,
                                            status: .ok)
-        } catch let DomainError.invalid(field, reason) {
-            return try await renderRequest(context, reader: reader, id: id, form: form, error: Self.fieldError(field, reason), status: .unprocessableContent)
-        } catch let DomainError.conflict(message) {
-            return try await renderRequest(context, reader: reader, id: id, form: form, error: ["error": message], status: .conflict)
-        }
+        }, rerender: { error, status in
+            try await renderRequest(context, reader: reader, id: id, form: form, error: error, status: status)
+        })
     }
 
     // MARK: grants
@@ -456,26 +463,26 @@ struct ToolAccessPages {
     @Sendable func endGrant(_ request: Request, context: AppContext) async throws -> Response {
         let (reader, form) = try await web.sessionForm(request, context)
         let id = try context.parameters.require("id")
-        do {
+        return try await formAction({
             _ = try await store.endGrant(id: id, reason: form["end_reason"] ?? "", by: reader)
             return .redirect(to: "/tools/grants/\(id)", type: .normal)
-        } catch let DomainError.conflict(message) {
-            return try await renderGrant(context, reader: reader, id: id, form: form, error: ["error": message], status: .conflict)
-        }
+        }, rerender: { error, status in
+            try await renderGrant(context, reader: reader, id: id, form: form, error: error, status: status)
+        })
     }
 
     @Sendable func usage(_ request: Request, context: AppContext) async throws -> Response {
         let (reader, form) = try await web.sessionForm(request, context)
         let id = try context.parameters.require("id")
-        do {
-            let input = UsageInput(periodStart: try ToolDates.parse(form["period_start"], field: "period_start", required: true)!,
-                                   periodEnd: try ToolDates.parse(form["period_end"], field: "period_end", required: true)!,
+        return try await formAction({
+            let input = UsageInput(periodStart: try ToolDates.required(form["period_start"], field: "period_start"),
+                                   periodEnd: try ToolDates.required(form["period_end"], field: "period_end"),
                                    measure: form["measure"] ?? "", quantity: try Self.double(form, "quantity"), outcome: form["outcome"] ?? "")
             _ = try await store.recordUsage(grantId: id, input, by: reader)
             return .redirect(to: "/tools/grants/\(id)", type: .normal)
-        } catch let DomainError.invalid(field, reason) {
-            return try await renderGrant(context, reader: reader, id: id, form: form, error: Self.fieldError(field, reason), status: .unprocessableContent)
-        }
+        }, rerender: { error, status in
+            try await renderGrant(context, reader: reader, id: id, form: form, error: error, status: status)
+        })
     }
 
     static func double(_ form: Form, _ key: String) throws -> Double {
