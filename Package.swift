@@ -89,11 +89,11 @@ let package = Package(
         .target(name: "Vulnerabilities", dependencies: ["Platform"], swiftSettings: strict),
         .target(name: "ThreatSharing", dependencies: ["Platform"], swiftSettings: strict),
         // Incidents and referral packages (EO 14409 §4); ThreatSharing only for STIX values and TLP marking ids.
-        .target(name: "Defenders", dependencies: ["Platform", "ThreatSharing", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .target(name: "Defenders", dependencies: ["Platform", "ThreatSharing", "Frontier", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "FrontierTests", dependencies: ["Frontier", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Platform", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "VulnerabilitiesTests", dependencies: ["Vulnerabilities", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "DefendersTests", dependencies: ["Defenders", "ThreatSharing", "Platform", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "DefendersTests", dependencies: ["Defenders", "ThreatSharing", "Frontier", "Platform", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ThreatSharingTests", dependencies: ["ThreatSharing", "Platform", "TestSupport"], swiftSettings: strict),
         // Real databases for tests: SQLite always, PostgreSQL when CLEARINGHOUSE_TEST_POSTGRES_URL is set.
         .target(

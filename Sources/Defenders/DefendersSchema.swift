@@ -82,6 +82,90 @@ public enum DefendersSchema {
             )
             """,
         ]),
+        // 510–513: the rest of the tool access programme. Offerings gain several capabilities, a
+        // link to a frontier model version, a lower size bound and retirement; requests gain a
+        // purpose and may be made again after a decline or an ended grant (the table is rebuilt
+        // because SQLite cannot drop a UNIQUE constraint); grants carry start and end dates; usage
+        // reports belong to a grant.
+        Migration(version: 510, name: "tool offerings: capabilities, model version link, size bounds, edits and retirement", sql: [
+            "ALTER TABLE tool_offerings ADD COLUMN capabilities TEXT NOT NULL DEFAULT ','",
+            "UPDATE tool_offerings SET capabilities = ',' || REPLACE(capability, ',', '') || ','",
+            "ALTER TABLE tool_offerings ADD COLUMN model_version_id TEXT",
+            "ALTER TABLE tool_offerings ADD COLUMN min_employees BIGINT",
+            "ALTER TABLE tool_offerings ADD COLUMN updated_at BIGINT",
+            "ALTER TABLE tool_offerings ADD COLUMN retired_at BIGINT",
+            "ALTER TABLE tool_offerings ADD COLUMN retired_by TEXT",
+            "ALTER TABLE tool_offerings ADD COLUMN retire_reason TEXT NOT NULL DEFAULT ''",
+        ]),
+        Migration(version: 511, name: "tool access requests with a purpose, repeatable after a decline or an ended grant", sql: [
+            """
+            CREATE TABLE tool_requests (
+                id TEXT PRIMARY KEY,
+                offering_id TEXT NOT NULL REFERENCES tool_offerings(id),
+                org_id TEXT NOT NULL REFERENCES organisations(id),
+                purpose TEXT NOT NULL DEFAULT '',
+                state TEXT NOT NULL CHECK (state IN ('requested', 'approved', 'waitlisted', 'declined')),
+                reason TEXT NOT NULL DEFAULT '',
+                requested_at BIGINT NOT NULL,
+                requested_by TEXT NOT NULL DEFAULT '',
+                decided_at BIGINT,
+                decided_by TEXT
+            )
+            """,
+            """
+            INSERT INTO tool_requests (id, offering_id, org_id, state, reason, requested_at, decided_at, decided_by)
+            SELECT id, offering_id, org_id, state, reason, requested_at, decided_at, decided_by FROM tool_access_requests
+            """,
+            "DROP TABLE tool_access_requests",
+            "CREATE INDEX tool_requests_offering ON tool_requests (offering_id, state, requested_at)",
+            "CREATE INDEX tool_requests_org ON tool_requests (org_id, requested_at)",
+            // At most one undecided or wait-listed request per organisation and offering.
+            "CREATE UNIQUE INDEX tool_requests_open ON tool_requests (offering_id, org_id) WHERE state IN ('requested', 'waitlisted')",
+        ]),
+        Migration(version: 512, name: "tool access grants with start and end dates", sql: [
+            """
+            CREATE TABLE tool_grants (
+                id TEXT PRIMARY KEY,
+                request_id TEXT NOT NULL UNIQUE REFERENCES tool_requests(id),
+                offering_id TEXT NOT NULL REFERENCES tool_offerings(id),
+                org_id TEXT NOT NULL REFERENCES organisations(id),
+                starts_at BIGINT NOT NULL,
+                ends_at BIGINT NOT NULL,
+                granted_at BIGINT NOT NULL,
+                granted_by TEXT NOT NULL,
+                ended_at BIGINT,
+                ended_by TEXT,
+                end_reason TEXT NOT NULL DEFAULT '',
+                CHECK (ends_at > starts_at)
+            )
+            """,
+            // Approvals made before grants had dates: a year from the decision.
+            """
+            INSERT INTO tool_grants (id, request_id, offering_id, org_id, starts_at, ends_at, granted_at, granted_by)
+            SELECT id, id, offering_id, org_id, COALESCE(decided_at, requested_at), COALESCE(decided_at, requested_at) + 31536000000000,
+                   COALESCE(decided_at, requested_at), COALESCE(decided_by, '') FROM tool_requests WHERE state = 'approved'
+            """,
+            "CREATE INDEX tool_grants_offering ON tool_grants (offering_id, ends_at)",
+            "CREATE INDEX tool_grants_org ON tool_grants (org_id, starts_at)",
+        ]),
+        Migration(version: 513, name: "usage reports of tool access grants", sql: [
+            """
+            CREATE TABLE tool_usage_reports (
+                id TEXT PRIMARY KEY,
+                grant_id TEXT NOT NULL REFERENCES tool_grants(id),
+                period_start BIGINT NOT NULL,
+                period_end BIGINT NOT NULL,
+                measure TEXT NOT NULL,
+                quantity DOUBLE PRECISION NOT NULL CHECK (quantity >= 0),
+                outcome TEXT NOT NULL DEFAULT '',
+                reported_at BIGINT NOT NULL,
+                reported_by TEXT NOT NULL,
+                reporter_org TEXT NOT NULL,
+                CHECK (period_end > period_start)
+            )
+            """,
+            "CREATE INDEX tool_usage_grant ON tool_usage_reports (grant_id, period_start)",
+        ]),
         Migration(version: 520, name: "incidents shared into threat-sharing collections, and the installation's package-signing key", sql: [
             """
             CREATE TABLE incident_feed_shares (

@@ -91,6 +91,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     TAXIIController(services: services).register(on: router)
     IncidentPages(services: services).register(on: router)
     ToolAccessPages(services: services).register(on: router)
+    ToolAccessController(services: services).register(on: router.group("api/v1"))
     VulnerabilityPages(services: services).register(on: router)
     return router
 }

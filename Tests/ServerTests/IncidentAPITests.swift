@@ -135,7 +135,7 @@ import TestSupport
             let (coordinator, _) = try await h.member(org: "CISA", kind: .government, role: .reviewer)
             let lab = Reader(userId: labUser.id, userName: labUser.name, orgId: labUser.orgId, orgKind: .aiDeveloper, role: .member)
             let hospitalReader = Reader(userId: hospital.id, userName: hospital.name, orgId: hospital.orgId, orgKind: .defender, role: .member)
-            _ = try await store.createOffering(ToolOffering(name: "Fraud screening", capability: "phishing analysis", sectors: ["finance"], capacity: 5), by: lab)
+            _ = try await store.createOffering(ToolOffering(name: "Fraud screening", capabilities: ["phishing analysis"], sectors: ["finance"], capacity: 5), by: lab)
             try await store.setProfile(sector: "healthcare", employees: 80, jurisdiction: "MT", by: hospitalReader)
 
             let (_, s1) = try await web.signIn(h, name: hospital.name, password: "member password 1")

@@ -32,18 +32,12 @@ struct IncidentController {
         group.get("incidents/:id/feeds", use: feeds)
     }
 
-    /// Store errors name fields bare (`started_at`); the API names them as JSON paths.
-    func jsonPaths<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch DomainError.invalid(let field, let reason) {
-            throw DomainError.invalid(field: field.hasPrefix("$") ? field : "$." + field, reason: reason)
-        }
-    }
 
     @Sendable func file(_ request: Request, context: AppContext) async throws -> Response {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(FileIncidentInput.self, context: context)
         let draft = try input.draft()
-        let incident = try await jsonPaths { try await store.file(draft, by: reader) }
+        let incident = try await withJSONPaths { try await store.file(draft, by: reader) }
         var response = try Response.json(IncidentDTO(incident), status: .created)
         response.headers[.location] = "/api/v1/incidents/\(incident.id)"
         return response
@@ -65,7 +59,7 @@ struct IncidentController {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(EvidenceInput.self, context: context)
         let upload = try input.upload(field: "$")
-        let record = try await jsonPaths { try await store.addEvidence(incidentId: try context.parameters.require("id"), upload, by: reader) }
+        let record = try await withJSONPaths { try await store.addEvidence(incidentId: try context.parameters.require("id"), upload, by: reader) }
         return try .json(EvidenceDTO(record), status: .created)
     }
 
@@ -83,7 +77,7 @@ struct IncidentController {
     @Sendable func confirmTags(_ request: Request, context: AppContext) async throws -> Response {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(ConfirmTagsInput.self, context: context)
-        let incident = try await jsonPaths {
+        let incident = try await withJSONPaths {
             try await store.confirmTags(incidentId: try context.parameters.require("id"), tags: input.tags, note: input.note ?? "", by: reader)
         }
         return try .json(IncidentDTO(incident))

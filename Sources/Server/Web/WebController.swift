@@ -171,8 +171,8 @@ struct WebController {
          "summary": "Report intake and deduplication, validation workflow, SSVC/KEV/EPSS prioritisation and embargoed coordination cases."],
         ["name": "Threat sharing", "status": "available", "link": "/intel",
          "summary": "A TAXII 2.1 feed of STIX 2.1 intelligence with TLP 2.0 enforced for each reader."],
-        ["name": "Defenders and incidents", "status": "incidents available; tool access coming next", "link": "/incidents",
-         "summary": "Reporting of AI-enabled intrusions with referral packages; access to AI defensive tools and remediation deadlines to follow."],
+        ["name": "Defenders and incidents", "status": "incidents and tool access available; defender home coming next", "link": "/incidents",
+         "summary": "Reporting of AI-enabled intrusions with referral packages; the access programme for AI defensive tools (/tools); remediation deadlines to follow."],
     ]
 
     @Sendable func home(_ request: Request, context: AppContext) async throws -> Response {
