@@ -97,7 +97,7 @@ struct IncidentController {
     @Sendable func shareToFeed(_ request: Request, context: AppContext) async throws -> Response {
         let reader = try context.requireWriter()
         let input = try await request.decodeInput(FeedShareInput.self, context: context)
-        let share = try await jsonPaths { try await store.shareToCollection(incidentId: try context.parameters.require("id"), try input.request(), by: reader) }
+        let share = try await withJSONPaths { try await store.shareToCollection(incidentId: try context.parameters.require("id"), try input.request(), by: reader) }
         return try .json(FeedShareDTO(share), status: .created)
     }
 
