@@ -194,6 +194,8 @@ public enum AdvisoryDocuments {
             if token.isEmpty { continue }
             let words = token.split(separator: " ", maxSplits: 1).map(String.init)
             if words.count == 2, ["introduced", "fixed", "last_affected", "limit"].contains(words[0]) {
+                // Commit hashes belong to GIT ranges, not to the package's versions.
+                if words[1].count == 40, words[1].allSatisfy(\.isHexDigit) { continue }
                 events.append(RangeEvent(kind: words[0], version: words[1].trimmingCharacters(in: .whitespaces)))
                 continue
             }
