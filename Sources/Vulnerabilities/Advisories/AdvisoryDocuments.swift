@@ -77,7 +77,9 @@ public enum AdvisoryDocuments {
     // MARK: CSAF 2.0
 
     public static func csaf(_ c: AdvisoryContent) -> JSONValue {
-        let productIds = c.products.indices.map { "CH-PRODUCT-\($0 + 1)" }
+        // A security advisory needs products (6.1.27): when no report names a package, one product
+        // stands for "what the case is about", named as such.
+        let productIds = (0..<max(1, c.products.count)).map { "CH-PRODUCT-\($0 + 1)" }
         var document: [String: JSONValue] = [
             "category": "csaf_security_advisory",
             "csaf_version": "2.0",
@@ -136,7 +138,7 @@ public enum AdvisoryDocuments {
         if let cwe = c.weaknesses.lazy.compactMap({ id in CWENames.name(id).map { (id, $0) } }).first {
             vulnerability["cwe"] = ["id": .string(cwe.0), "name": .string(cwe.1)]
         }
-        if !productIds.isEmpty {
+        do {
             let ids = JSONValue.array(productIds.map { .string($0) })
             vulnerability["product_status"] = .object([c.fixed ? "fixed" : "known_affected": ids])
             let category = c.fixed ? "vendor_fix" : (c.remediation.isEmpty ? "none_available" : "mitigation")
@@ -147,7 +149,10 @@ public enum AdvisoryDocuments {
             }
         }
         var root: [String: JSONValue] = ["document": .object(document), "vulnerabilities": [.object(vulnerability)]]
-        if !branches.isEmpty { root["product_tree"] = ["branches": .array(branches)] }
+        root["product_tree"] = branches.isEmpty
+            ? ["full_product_names": [["product_id": .string(productIds[0]),
+                                       "name": .string("The product affected by \(c.title) (no package named in the reports)")]]]
+            : ["branches": .array(branches)]
         return .object(root)
     }
 
