@@ -210,6 +210,10 @@ def test_advisories_pass_csaf_validator_and_osv_schema():
                 events = affected["ranges"][0]["events"]
                 check({"fixed": "4.3"} in events and not any(len(e.get("fixed", "")) == 40 for e in events), f"pypa events {events}")
             if label == "full":
+                exported = server.cli("vulns", "advisory", "export", tracking, "--user", "finder", "--format", "osv").stdout
+                check(json.loads(exported) == osv2, "`vulns advisory export --format osv` differs from the API's OSV record")
+                hidden = server.cli("vulns", "advisory", "export", tracking, "--user", "admin", "--version", "9", check_ok=False)
+                check(hidden.returncode != 0, "export of a missing version succeeded")
                 check(csaf2["vulnerabilities"][0]["cwe"]["id"] == "CWE-787", "CWE missing")
                 check(csaf2["vulnerabilities"][0]["scores"][0]["cvss_v3"]["baseScore"] == 9.8, "CVSS missing")
                 check(csaf2["document"]["distribution"]["tlp"]["label"] == "AMBER", "TLP label")
