@@ -66,6 +66,9 @@ let package = Package(
             dependencies: [
                 "Platform", "Frontier", "Vulnerabilities", "ThreatSharing", "Benchmarks", "Defenders",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // The eval test model server is a plain NIO HTTP/1.1 server (both already built for Hummingbird).
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -81,6 +81,14 @@ public enum MultipleChoice {
             return nil
         }
 
+        // The reply the template asks for, "ANSWER: X" and nothing else: what rule 1 finds in it,
+        // without running the regular expressions (they were most of the scorer's time per sample).
+        let trimmed = output.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("ANSWER:") {
+            let rest = trimmed.dropFirst("ANSWER:".count).drop { $0 == " " || $0 == "\t" }
+            if rest.count == 1, let only = rest.unicodeScalars.first, ("A"..."Z").contains(only), let letter = valid(String(rest)) { return letter }
+        }
+
         // Rule 1: explicit answer statement.
         let statement = #"(?i:answer)\s*(?:(?i:is)\s*[:\-]?|[:\-])\s*"#
         let rule1 = statement + #"(?:"# +

@@ -4,6 +4,7 @@
 // retryable failure (429, 5xx, connection lost, timeout) from a final one (400, 401, bad body).
 import AsyncHTTPClient
 import Foundation
+import Platform
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -270,23 +271,60 @@ public struct HTTPModelProvider: ModelProvider {
         }
     }
 
+    /// The request body, written by hand (it is built once per attempt): the same bytes as
+    /// JSONEncoder with sorted keys writes for `OpenAIRequest` / `AnthropicRequest`, which
+    /// `encodedRequestBody` still builds for the tests to compare against.
     func requestBody(_ messages: [ChatMessage], settings: GenerationSettings) throws -> [UInt8] {
+        let (conversation, system, maxTokens) = requestParts(messages, settings: settings)
+        var out = JSONBytes(capacity: 256 + conversation.reduce(0) { $0 + $1.content.utf8.count + 32 })
+        out.raw("{")
+        if let maxTokens { out.key("max_tokens"); out.int(maxTokens); out.raw(",") }
+        out.key("messages"); out.raw("[")
+        for (i, message) in conversation.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.raw("{"); out.key("content"); out.string(message.content)
+            out.raw(","); out.key("role"); out.string(message.role); out.raw("}")
+        }
+        out.raw("],"); out.key("model"); out.string(spec.model)
+        if spec.provider == .openai, let seed = settings.seed { out.raw(","); out.key("seed"); out.int(seed) }
+        if let system { out.raw(","); out.key("system"); out.string(system) }
+        if let temperature = settings.temperature {
+            out.raw(","); out.key("temperature")
+            do { try out.double(temperature) } catch { throw BenchmarkError.invalidInput(location: "generation.temperature", reason: "not a finite number") }
+        }
+        out.raw("}")
+        return out.bytes
+    }
+
+    /// What a request carries: the turns (OpenAI: the system message as the first turn; Anthropic:
+    /// system text beside the turns, not as a turn), the Anthropic system text, and max_tokens
+    /// (Anthropic requires it: 1024 unless set).
+    func requestParts(_ messages: [ChatMessage], settings: GenerationSettings) -> ([Message], String?, Int?) {
         let conversation = messages.map { Message(role: $0.role, content: $0.content) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         switch spec.provider {
         case .openai:
             var all = conversation
             if let system = settings.systemMessage, !system.isEmpty { all.insert(Message(role: "system", content: system), at: 0) }
-            return Array(try encoder.encode(OpenAIRequest(model: spec.model, messages: all, maxTokens: settings.maxTokens, seed: settings.seed,
-                                                          temperature: settings.temperature)))
+            return (all, nil, settings.maxTokens)
         case .anthropic:
-            // The Messages API takes system text beside the turns, not as a turn.
             let systems = ([settings.systemMessage].compactMap { $0 } + messages.filter { $0.role == "system" }.map(\.content))
                 .filter { !$0.isEmpty }
-            return Array(try encoder.encode(AnthropicRequest(
-                model: spec.model, system: systems.isEmpty ? nil : systems.joined(separator: "\n\n"),
-                messages: conversation.filter { $0.role != "system" }, maxTokens: settings.maxTokens ?? 1024, temperature: settings.temperature)))
+            return (conversation.filter { $0.role != "system" }, systems.isEmpty ? nil : systems.joined(separator: "\n\n"), settings.maxTokens ?? 1024)
+        }
+    }
+
+    /// The request body as JSONEncoder writes it (the reference `requestBody` is tested against).
+    func encodedRequestBody(_ messages: [ChatMessage], settings: GenerationSettings) throws -> [UInt8] {
+        let (conversation, system, maxTokens) = requestParts(messages, settings: settings)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        switch spec.provider {
+        case .openai:
+            return Array(try encoder.encode(OpenAIRequest(model: spec.model, messages: conversation, maxTokens: maxTokens, seed: settings.seed,
+                                                          temperature: settings.temperature)))
+        case .anthropic:
+            return Array(try encoder.encode(AnthropicRequest(model: spec.model, system: system, messages: conversation, maxTokens: maxTokens ?? 1024,
+                                                             temperature: settings.temperature)))
         }
     }
 
@@ -331,6 +369,14 @@ public struct HTTPModelProvider: ModelProvider {
     }
 
     func parseReply(_ data: Data) throws -> (String, TokenUsage?) {
+        // Platform's byte-level parser first (cheaper than JSONDecoder per reply); what it refuses
+        // (duplicate names, deep nesting) still gets the decoder's more lenient reading below.
+        if let root = try? JSONValue.parse(data), case .object = root { return try parseReply(root) }
+        return try parseReplyDecoding(data)
+    }
+
+    /// The reading of a reply through `Reply` and JSONDecoder.
+    func parseReplyDecoding(_ data: Data) throws -> (String, TokenUsage?) {
         guard let root = try? JSONDecoder().decode(Reply.self, from: data) else {
             throw ModelCallError.malformed("not a JSON object")
         }
@@ -345,6 +391,35 @@ public struct HTTPModelProvider: ModelProvider {
             guard let blocks = root.content else { throw ModelCallError.malformed("no content blocks") }
             let text = blocks.filter { $0.type == "text" }.compactMap(\.text).joined()
             let tokens = root.usage?.inputTokens.map { TokenUsage(inputTokens: $0, outputTokens: root.usage?.outputTokens ?? 0) }
+            return (text, tokens)
+        }
+    }
+}
+
+extension HTTPModelProvider {
+    /// The same reading as `Reply`, from a parsed value: every field optional and leniently typed
+    /// (token counts as integers or whole doubles; a message content that is not a string reads as "").
+    func parseReply(_ root: JSONValue) throws -> (String, TokenUsage?) {
+        func count(_ value: JSONValue?) -> Int? {
+            switch value {
+            case .int(let number): return number
+            case .double(let number): return Int(exactly: number.rounded())
+            default: return nil
+            }
+        }
+        let usage = root["usage"]
+        switch spec.provider {
+        case .openai:
+            guard case .array(let choices)? = root["choices"], let first = choices.first, case .object = first,
+                  let message = first["message"], case .object = message else {
+                throw ModelCallError.malformed("no choices[0].message")
+            }
+            let tokens = count(usage?["prompt_tokens"]).map { TokenUsage(inputTokens: $0, outputTokens: count(usage?["completion_tokens"]) ?? 0) }
+            return (message["content"]?.stringValue ?? "", tokens)
+        case .anthropic:
+            guard case .array(let blocks)? = root["content"] else { throw ModelCallError.malformed("no content blocks") }
+            let text = blocks.filter { $0["type"]?.stringValue == "text" }.compactMap { $0["text"]?.stringValue }.joined()
+            let tokens = count(usage?["input_tokens"]).map { TokenUsage(inputTokens: $0, outputTokens: count(usage?["output_tokens"]) ?? 0) }
             return (text, tokens)
         }
     }

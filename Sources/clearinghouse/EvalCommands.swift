@@ -171,14 +171,11 @@ struct Eval: AsyncParsableCommand {
         func run() async throws {
             guard let mode = TestModelServerConfiguration.parseAnswer(answer) else { throw ValidationError("--answer: a letter, hash or echo") }
             guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be within 0...1") }
-            var logger = Logger(label: "clearinghouse.test-server")
-            logger.logLevel = .error
             let configuration = TestModelServerConfiguration(answer: mode, delayMilliseconds: delayMs, faultRate: faultRate,
                                                              retryAfterSeconds: retryAfter, hangMilliseconds: hangMs)
-            let app = buildTestModelServer(configuration, host: host, port: port, logger: logger) { channel in
-                say("test model server listening on http://\(host):\(channel.localAddress?.port ?? port)/v1")
-            }
-            try await app.runService()
+            let server = try await TestModelServer.start(configuration, host: host, port: port)
+            say("test model server listening on http://\(host):\(server.port)/v1")
+            try await server.wait()
         }
     }
 }

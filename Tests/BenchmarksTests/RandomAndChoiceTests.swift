@@ -44,6 +44,15 @@ struct MultipleChoiceTests {
         #expect(extract("The answer is a tricky one, but I pick D") == "D")
     }
 
+    @Test func theTemplatesOwnReplyShapeReadsAsTheRulesReadIt() {
+        #expect(extract("ANSWER: B") == "B")
+        #expect(extract("  ANSWER:D\n") == "D")
+        #expect(extract("ANSWER: \tC") == "C")
+        // A letter beyond the choices is not taken from the short form; the rules decide.
+        #expect(extract("ANSWER: C", 2) == nil)
+        #expect(extract("ANSWER: AB") == nil)
+    }
+
     @Test func boldLabelsAndBareLetters() {
         #expect(extract("I would go with **(B)** here.") == "B")
         #expect(extract("B) Use parameterised queries") == "B")

@@ -22,13 +22,9 @@ struct EvalRunTests {
     /// Starts the test model server on a free port and gives its base URL (with /v1) and its counters.
     func withModelServer<T: Sendable>(_ configuration: TestModelServerConfiguration,
                                       _ body: @Sendable (String, TestModelServerStats) async throws -> T) async throws -> T {
-        var logger = Logger(label: "test.model-server")
-        logger.logLevel = .error
         let stats = TestModelServerStats()
-        let app = buildTestModelServer(configuration, port: 0, stats: stats, logger: logger)
-        return try await app.test(.live) { client in
-            let port = try #require(client.port)
-            return try await body("http://127.0.0.1:\(port)/v1", stats)
+        return try await withTestModelServer(configuration, stats: stats) { port in
+            try await body("http://127.0.0.1:\(port)/v1", stats)
         }
     }
 

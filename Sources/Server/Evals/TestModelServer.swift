@@ -4,9 +4,10 @@
 // with Retry-After, and hangs longer than any sane client timeout. It never looks at a key.
 import Benchmarks
 import Foundation
-import Hummingbird
-import Logging
 import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Platform
 import Synchronization
 
 public struct TestModelServerConfiguration: Sendable {
@@ -56,53 +57,181 @@ public final class TestModelServerStats: Sendable {
     public var snapshot: (requests: Int, answered: Int, faults: Int) { state.withLock { $0 } }
 }
 
-public func buildTestModelServer(_ configuration: TestModelServerConfiguration, host: String = "127.0.0.1", port: Int,
-                                 stats: TestModelServerStats = TestModelServerStats(), logger: Logger,
-                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-    let router = Router()
-    let handler = TestModelHandler(configuration: configuration, stats: stats)
-    router.post("/v1/chat/completions") { request, _ in try await handler.handle(request, anthropic: false) }
-    router.post("/chat/completions") { request, _ in try await handler.handle(request, anthropic: false) }
-    router.post("/v1/messages") { request, _ in try await handler.handle(request, anthropic: true) }
-    router.get("/stats") { _, _ in
-        let s = stats.snapshot
-        return Response(status: .ok, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: #"{"requests":\#(s.requests),"answered":\#(s.answered),"faults":\#(s.faults)}"#)))
+/// The test model server on a plain SwiftNIO HTTP/1.1 pipeline (no router, no Swift concurrency
+/// per request): each request is answered on its connection's event loop, the delay a timer there,
+/// the reply written by hand. Profiled in release beside the client under test, the previous
+/// Hummingbird version spent most of its CPU on per-request tasks and JSONEncoder; on a shared
+/// machine that CPU is taken from the client being measured.
+public final class TestModelServer: Sendable {
+    public let port: Int
+    let channel: any Channel
+
+    private init(port: Int, channel: any Channel) {
+        self.port = port
+        self.channel = channel
     }
-    return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
-                       onServerRunning: onServerRunning, logger: logger)
+
+    /// Binds and starts answering (on NIO's shared event loops). `port` 0 picks a free one.
+    public static func start(_ configuration: TestModelServerConfiguration, host: String = "127.0.0.1", port: Int,
+                             stats: TestModelServerStats = TestModelServerStats()) async throws -> TestModelServer {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(TestModelHTTPHandler(configuration: configuration, stats: stats))
+                }
+            }
+            .bind(host: host, port: port).get()
+        return TestModelServer(port: channel.localAddress?.port ?? port, channel: channel)
+    }
+
+    /// Until the listening socket closes (`close()`, or the process ends).
+    public func wait() async throws { try await channel.closeFuture.get() }
+
+    public func close() async throws { try await channel.close() }
 }
 
-struct TestModelHandler: Sendable {
+/// Runs `body` with a test model server on a free port, closing it afterwards.
+public func withTestModelServer<T: Sendable>(_ configuration: TestModelServerConfiguration, stats: TestModelServerStats = TestModelServerStats(),
+                                             _ body: (Int) async throws -> T) async throws -> T {
+    let server = try await TestModelServer.start(configuration, port: 0, stats: stats)
+    do {
+        let result = try await body(server.port)
+        try? await server.close()
+        return result
+    } catch {
+        try? await server.close()
+        throw error
+    }
+}
+
+/// One per connection, on its event loop. NIO's server pipeline handles keep-alive and pipelining
+/// (one request at a time reaches this handler).
+final class TestModelHTTPHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    static let bodyLimit = 16 << 20
     let configuration: TestModelServerConfiguration
     let stats: TestModelServerStats
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var tooLarge = false
 
-    func handle(_ request: Request, anthropic: Bool) async throws -> Response {
-        let body = try await request.body.collect(upTo: 16 << 20)
+    init(configuration: TestModelServerConfiguration, stats: TestModelServerStats) {
+        self.configuration = configuration
+        self.stats = stats
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body.clear()
+            tooLarge = false
+        case .body(var chunk):
+            if body.readableBytes + chunk.readableBytes > Self.bodyLimit { tooLarge = true } else { body.writeBuffer(&chunk) }
+        case .end:
+            guard let requestHead = head else { return }
+            head = nil
+            handle(requestHead, context: context)
+        }
+    }
+
+    private enum Route { case openai, anthropic, stats, none }
+
+    private func route(_ head: HTTPRequestHead) -> Route {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
+        switch (head.method, path) {
+        case (.POST, "/v1/chat/completions"), (.POST, "/chat/completions"): return .openai
+        case (.POST, "/v1/messages"): return .anthropic
+        case (.GET, "/stats"): return .stats
+        default: return .none
+        }
+    }
+
+    private func handle(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let keepAlive = head.isKeepAlive
+        let anthropic: Bool
+        switch route(head) {
+        case .none: return respond(context, status: .notFound, body: "not found", keepAlive: keepAlive)
+        case .stats:
+            let s = stats.snapshot
+            return respond(context, status: .ok, body: #"{"requests":\#(s.requests),"answered":\#(s.answered),"faults":\#(s.faults)}"#,
+                           json: true, keepAlive: keepAlive)
+        case .openai: anthropic = false
+        case .anthropic: anthropic = true
+        }
+        if tooLarge { return respond(context, status: .payloadTooLarge, body: "request body too large", keepAlive: false) }
         let number = stats.state.withLock { state in
             state.requests += 1
             return state.requests
         }
-        if configuration.delayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(configuration.delayMilliseconds)) }
+        let configuration = configuration
+        var fault: (status: HTTPResponseStatus, body: String, retryAfter: Int?, after: Int)?
         if configuration.faultRate > 0, Double.random(in: 0..<1) < configuration.faultRate {
             stats.state.withLock { $0.faults += 1 }
             switch number % 4 {
-            case 0: return Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(string: "injected fault")))
-            case 1:
-                return Response(status: .tooManyRequests, headers: [.retryAfter: String(configuration.retryAfterSeconds)],
-                                body: .init(byteBuffer: ByteBuffer(string: "injected rate limit")))
-            case 2: return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "injected fault")))
-            default:
-                // The client is expected to give up first.
-                try await Task.sleep(for: .milliseconds(configuration.hangMilliseconds))
-                return Response(status: .gatewayTimeout, body: .init(byteBuffer: ByteBuffer(string: "injected hang")))
+            case 0: fault = (.internalServerError, "injected fault", nil, configuration.delayMilliseconds)
+            case 1: fault = (.tooManyRequests, "injected rate limit", configuration.retryAfterSeconds, configuration.delayMilliseconds)
+            case 2: fault = (.serviceUnavailable, "injected fault", nil, configuration.delayMilliseconds)
+            // The client is expected to give up first.
+            default: fault = (.gatewayTimeout, "injected hang", nil, configuration.delayMilliseconds + configuration.hangMilliseconds)
             }
         }
-        let parsed = (try? JSONDecoder().decode(TestModelRequest.self, from: Data(body.readableBytesView))) ?? TestModelRequest()
-        let model = parsed.model ?? "test"
-        let last = parsed.lastContent ?? ""
+        let answer: () -> Void
+        if let fault {
+            answer = { self.respond(context, status: fault.status, body: fault.body, retryAfter: fault.retryAfter, keepAlive: keepAlive) }
+            return after(fault.after, context: context, answer)
+        }
+        let reply = Self.reply(to: body, anthropic: anthropic, number: number, answer: configuration.answer)
+        let stats = stats
+        answer = {
+            stats.state.withLock { $0.answered += 1 }
+            self.respond(context, status: .ok, bytes: reply, json: true, keepAlive: keepAlive)
+        }
+        after(configuration.delayMilliseconds, context: context, answer)
+    }
+
+    private func after(_ milliseconds: Int, context: ChannelHandlerContext, _ task: @escaping () -> Void) {
+        if milliseconds <= 0 { return task() }
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(milliseconds)), task)
+    }
+
+    private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, body text: String, json: Bool = false,
+                         retryAfter: Int? = nil, keepAlive: Bool) {
+        respond(context, status: status, bytes: Array(text.utf8), json: json, retryAfter: retryAfter, keepAlive: keepAlive)
+    }
+
+    private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, bytes: [UInt8], json: Bool = false,
+                         retryAfter: Int? = nil, keepAlive: Bool) {
+        guard context.channel.isActive else { return }
+        var headers = HTTPHeaders()
+        headers.add(name: "content-length", value: String(bytes.count))
+        headers.add(name: "content-type", value: json ? "application/json" : "text/plain; charset=utf-8")
+        if let retryAfter { headers.add(name: "retry-after", value: String(retryAfter)) }
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// The answer and its reply body, written by hand. What is read of the request: the model name
+    /// and the text of the last message (a string, as both APIs allow; anything else reads as no text).
+    static func reply(to body: ByteBuffer, anthropic: Bool, number: Int, answer: TestModelServerConfiguration.Answer) -> [UInt8] {
+        let request = body.withUnsafeReadableBytes { raw in try? JSONValue.parse(Data(raw)) }
+        let model = request?["model"]?.stringValue ?? "test"
+        let last: String
+        if case .array(let messages)? = request?["messages"] { last = messages.last?["content"]?.stringValue ?? "" } else { last = "" }
         let text: String
-        switch configuration.answer {
+        switch answer {
         case .letter(let letter): text = "ANSWER: \(letter)"
         case .echo: text = last
         case .hash:
@@ -112,97 +241,28 @@ struct TestModelHandler: Sendable {
         }
         let inputTokens = max(1, body.readableBytes / 4)
         let outputTokens = max(1, text.utf8.count / 4)
-        let data: Data
+        var out = JSONBytes(capacity: 256 + text.utf8.count)
         if anthropic {
-            data = try JSONEncoder().encode(AnthropicReply(id: "msg_\(number)", model: model, text: text, inputTokens: inputTokens, outputTokens: outputTokens))
+            out.raw("{"); out.key("content"); out.raw("[{"); out.key("text"); out.string(text); out.raw(","); out.key("type"); out.raw("\"text\"}],")
+            out.key("id"); out.raw("\"msg_"); out.int(number); out.raw("\",")
+            out.key("model"); out.string(model); out.raw(",")
+            out.key("role"); out.raw("\"assistant\",")
+            out.key("stop_reason"); out.raw("\"end_turn\",")
+            out.key("stop_sequence"); out.raw("null,")
+            out.key("type"); out.raw("\"message\",")
+            out.key("usage"); out.raw("{"); out.key("input_tokens"); out.int(inputTokens); out.raw(",")
+            out.key("output_tokens"); out.int(outputTokens); out.raw("}}")
         } else {
-            data = try JSONEncoder().encode(OpenAIReply(id: "chatcmpl-\(number)", created: Int(Date().timeIntervalSince1970), model: model, text: text,
-                                                        promptTokens: inputTokens, completionTokens: outputTokens))
+            out.raw("{"); out.key("choices"); out.raw("[{"); out.key("finish_reason"); out.raw("\"stop\","); out.key("index"); out.raw("0,")
+            out.key("message"); out.raw("{"); out.key("content"); out.string(text); out.raw(","); out.key("role"); out.raw("\"assistant\"}}],")
+            out.key("created"); out.int(Int(Date().timeIntervalSince1970)); out.raw(",")
+            out.key("id"); out.raw("\"chatcmpl-"); out.int(number); out.raw("\",")
+            out.key("model"); out.string(model); out.raw(",")
+            out.key("object"); out.raw("\"chat.completion\",")
+            out.key("usage"); out.raw("{"); out.key("completion_tokens"); out.int(outputTokens); out.raw(",")
+            out.key("prompt_tokens"); out.int(inputTokens); out.raw(",")
+            out.key("total_tokens"); out.int(inputTokens + outputTokens); out.raw("}}")
         }
-        stats.state.withLock { $0.answered += 1 }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return out.bytes
     }
 }
-
-// Request and reply bodies as Codable structs: JSONSerialization's bridging to NSDictionary was most
-// of this server's CPU per request, which on a shared machine is CPU the client under test lacks.
-
-/// What the server reads of a request: the model name and the text of the last message (a string,
-/// as both APIs allow; block arrays read as no text).
-private struct TestModelRequest: Decodable {
-    var model: String?
-    var messages: [MessageText]?
-    var lastContent: String? { messages?.last?.content }
-
-    init() {}
-    enum CodingKeys: String, CodingKey { case model, messages }
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        model = try? c.decodeIfPresent(String.self, forKey: .model)
-        messages = try? c.decodeIfPresent([MessageText].self, forKey: .messages)
-    }
-}
-
-private struct OpenAIReply: Encodable {
-    var id: String
-    var created: Int
-    var model: String
-    var text: String
-    var promptTokens: Int
-    var completionTokens: Int
-
-    enum Keys: String, CodingKey {
-        case id, object, created, model, choices, usage, index, message, role, content
-        case finishReason = "finish_reason", promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode("chat.completion", forKey: .object)
-        try c.encode(created, forKey: .created)
-        try c.encode(model, forKey: .model)
-        var choices = c.nestedUnkeyedContainer(forKey: .choices)
-        var choice = choices.nestedContainer(keyedBy: Keys.self)
-        try choice.encode(0, forKey: .index)
-        var message = choice.nestedContainer(keyedBy: Keys.self, forKey: .message)
-        try message.encode("assistant", forKey: .role)
-        try message.encode(text, forKey: .content)
-        try choice.encode("stop", forKey: .finishReason)
-        var usage = c.nestedContainer(keyedBy: Keys.self, forKey: .usage)
-        try usage.encode(promptTokens, forKey: .promptTokens)
-        try usage.encode(completionTokens, forKey: .completionTokens)
-        try usage.encode(promptTokens + completionTokens, forKey: .totalTokens)
-    }
-}
-
-private struct AnthropicReply: Encodable {
-    var id: String
-    var model: String
-    var text: String
-    var inputTokens: Int
-    var outputTokens: Int
-
-    enum Keys: String, CodingKey {
-        case id, type, role, model, content, text, usage
-        case stopReason = "stop_reason", stopSequence = "stop_sequence", inputTokens = "input_tokens", outputTokens = "output_tokens"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode("message", forKey: .type)
-        try c.encode("assistant", forKey: .role)
-        try c.encode(model, forKey: .model)
-        var content = c.nestedUnkeyedContainer(forKey: .content)
-        var block = content.nestedContainer(keyedBy: Keys.self)
-        try block.encode("text", forKey: .type)
-        try block.encode(text, forKey: .text)
-        try c.encode("end_turn", forKey: .stopReason)
-        try c.encodeNil(forKey: .stopSequence)
-        var usage = c.nestedContainer(keyedBy: Keys.self, forKey: .usage)
-        try usage.encode(inputTokens, forKey: .inputTokens)
-        try usage.encode(outputTokens, forKey: .outputTokens)
-    }
-}
-
