@@ -92,6 +92,9 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     IncidentPages(services: services).register(on: router)
     ToolAccessPages(services: services).register(on: router)
     VulnerabilityPages(services: services).register(on: router)
+    RemediationController(services: services).register(on: router.group("api/v1"))
+    DefenderHomeController(services: services).register(on: router.group("api/v1"))
+    DefenderPages(services: services).register(on: router)
     return router
 }
 

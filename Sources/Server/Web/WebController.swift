@@ -171,8 +171,8 @@ struct WebController {
          "summary": "Report intake and deduplication, validation workflow, SSVC/KEV/EPSS prioritisation and embargoed coordination cases."],
         ["name": "Threat sharing", "status": "available", "link": "/intel",
          "summary": "A TAXII 2.1 feed of STIX 2.1 intelligence with TLP 2.0 enforced for each reader."],
-        ["name": "Defenders and incidents", "status": "incidents available; tool access coming next", "link": "/incidents",
-         "summary": "Reporting of AI-enabled intrusions with referral packages; access to AI defensive tools and remediation deadlines to follow."],
+        ["name": "Defenders and incidents", "status": "incidents, defender home and remediation deadlines available", "link": "/defender",
+         "summary": "A defender organisation's home: remediation deadlines under BOD 26-04 or BOD 22-01 with overdue items, the feeds it receives and its tool access; reporting of AI-enabled intrusions with referral packages."],
     ]
 
     @Sendable func home(_ request: Request, context: AppContext) async throws -> Response {
