@@ -87,7 +87,7 @@ import ThreatSharing
             let indicator = #"{"type":"indicator","spec_version":"2.1","id":"indicator--6b5f4a1c-3c1e-4b1a-9a43-2f7d1c0e9b11","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"}"#
             _ = try await taxii.publish([try JSONValue.parse(Data(indicator.utf8))], collectionId: feed.id, actor: "test", at: now)
             // Its tool access: a request for an open offering.
-            let admin = Reader(userId: "admin", userName: "admin", orgId: "admin-org", orgKind: .government, role: .admin)
+            let admin = try await h.directory.reader(for: try #require(try await h.directory.user(named: "admin")))
             let tools = ToolAccessStore(db: h.services.db, clock: .system)
             let offering = try await tools.createOffering(ToolOffering(name: "Log triage assistant", capability: "log triage", capacity: 5), by: admin)
             let waterReader = try await h.directory.reader(for: waterUser)
