@@ -104,22 +104,21 @@ struct RemediationController {
 // MARK: Wire types
 
 enum RemediationWire {
-    static func automatable(_ text: String?, field: String) throws -> SSVCAutomatable? {
+    /// One of a few words, or nil when left out (or "unknown": SSVC decides where it can).
+    static func choice<T>(_ text: String?, field: String, _ options: [String: T]) throws -> T? {
         guard let text, !text.isEmpty, text != "unknown" else { return nil }
-        switch text.lowercased() {
-        case "yes": return .yes
-        case "no": return .no
-        default: throw DomainError.invalid(field: field, reason: "must be yes or no (or left out when SSVC knows it)")
+        guard let value = options[text.lowercased()] else {
+            throw DomainError.invalid(field: field, reason: "must be \(options.keys.sorted().joined(separator: " or ")) (or left out when SSVC knows it)")
         }
+        return value
+    }
+
+    static func automatable(_ text: String?, field: String) throws -> SSVCAutomatable? {
+        try choice(text, field: field, ["yes": .yes, "no": .no])
     }
 
     static func impact(_ text: String?, field: String) throws -> SSVCTechnicalImpact? {
-        guard let text, !text.isEmpty, text != "unknown" else { return nil }
-        switch text.lowercased() {
-        case "partial": return .partial
-        case "total": return .total
-        default: throw DomainError.invalid(field: field, reason: "must be partial or total (or left out when SSVC knows it)")
-        }
+        try choice(text, field: field, ["partial": .partial, "total": .total])
     }
 
     static func directive(_ text: String?, field: String) throws -> RemediationDirective? {
