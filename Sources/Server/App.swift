@@ -93,6 +93,9 @@ public func buildRouter(_ services: AppServices) -> Router<AppContext> {
     ToolAccessPages(services: services).register(on: router)
     ToolAccessController(services: services).register(on: router.group("api/v1"))
     VulnerabilityPages(services: services).register(on: router)
+    RemediationController(services: services).register(on: router.group("api/v1"))
+    DefenderHomeController(services: services).register(on: router.group("api/v1"))
+    DefenderPages(services: services).register(on: router)
     return router
 }
 

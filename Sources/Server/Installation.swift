@@ -11,7 +11,7 @@ public enum Installation {
     /// Each area owns a range of migration versions (see `Migrator`); add an area's list here.
     public static let migrations: [Migration] =
         Schema.platform + FrontierSchema.migrations + VulnerabilitySchema.migrations + ThreatSharingSchema.migrations
-        + BenchmarksSchema.migrations + DefendersSchema.migrations
+        + BenchmarksSchema.migrations + DefendersSchema.migrations + RemediationSchema.migrations
 
     public static var migrator: Migrator { Migrator(migrations) }
 }

@@ -326,6 +326,12 @@ def _walkthrough(walk: Walk, server: Server):
     check("action=org.create" in walk.path(), f"the filtered audit view has no linkable URL: {walk.path()}")
     walk.inspect("admin-audit-filtered", "Audit log")
 
+    # The defender home and remediation list (an administrator is a coordinator: the organisation picker shows).
+    walk.open("/defender")
+    walk.inspect("defender-home", "Defender home")
+    walk.open("/defender/remediation?status=open&overdue=true")
+    walk.inspect("defender-remediation", "Remediation deadlines")
+
     # Every same-origin link seen on the way loads (200 directly or after redirects).
     walk.check_links()
 

@@ -51,6 +51,7 @@ struct Pages: Sendable {
             "navBenchmarks": chrome.nav == "benchmarks",
             "navIncidents": chrome.nav == "incidents",
             "navTools": chrome.nav == "tools",
+            "navDefender": chrome.nav == "defender",
             "navVulns": chrome.nav == "vulns",
         ]
         let html = library.render(layout, withTemplate: "layout") ?? body

@@ -171,8 +171,8 @@ struct WebController {
          "summary": "Report intake and deduplication, validation workflow, SSVC/KEV/EPSS prioritisation and embargoed coordination cases."],
         ["name": "Threat sharing", "status": "available", "link": "/intel",
          "summary": "A TAXII 2.1 feed of STIX 2.1 intelligence with TLP 2.0 enforced for each reader."],
-        ["name": "Defenders and incidents", "status": "incidents and tool access available; defender home coming next", "link": "/incidents",
-         "summary": "Reporting of AI-enabled intrusions with referral packages; the access programme for AI defensive tools (/tools); remediation deadlines to follow."],
+        ["name": "Defenders and incidents", "status": "defender home, remediation deadlines, tool access and incidents available", "link": "/defender",
+         "summary": "A defender organisation's home: remediation deadlines under BOD 26-04 or BOD 22-01 with overdue items, the feeds it receives and its tool access (/tools); reporting of AI-enabled intrusions with referral packages."],
     ]
 
     @Sendable func home(_ request: Request, context: AppContext) async throws -> Response {
