@@ -89,10 +89,14 @@ import ThreatSharing
             // Its tool access: a request for an open offering.
             let admin = try await h.directory.reader(for: try #require(try await h.directory.user(named: "admin")))
             let tools = ToolAccessStore(db: h.services.db, clock: .system)
-            let offering = try await tools.createOffering(ToolOffering(name: "Log triage assistant", capability: "log triage", capacity: 5), by: admin)
+            let offering = try await tools.createOffering(ToolOffering(name: "Log triage assistant", capabilities: ["log triage"], capacity: 5), by: admin)
+            let scanning = try await tools.createOffering(ToolOffering(name: "Exposure scanner", capabilities: ["vulnerability scanning"], capacity: 5), by: admin)
             let waterReader = try await h.directory.reader(for: waterUser)
             try await tools.setProfile(sector: "water", employees: 40, jurisdiction: "MT", by: waterReader)
-            _ = try await tools.request(offeringId: offering.id, by: waterReader)
+            _ = try await tools.request(offeringId: offering.id, purpose: "Triage SCADA logs", by: waterReader)
+            let granted = try await tools.request(offeringId: scanning.id, purpose: "Scan the public edge", by: waterReader)
+            _ = try await tools.decide(requestId: granted.id, .approved, reason: "", startsAt: now.addingTimeInterval(-86_400),
+                                       endsAt: now.addingTimeInterval(30 * 86_400), by: admin)
 
             let home = try await h.request(.get, "/api/v1/defender/home", token: water)
             #expect(home.status == .ok)
@@ -102,9 +106,13 @@ import ThreatSharing
             #expect(((remediation["next_due"] as? [[String: Any]])?.first?["id"] as? String) == lateId)
             let feeds = try #require(body["feeds"] as? [[String: Any]])
             #expect(feeds.map { $0["title"] as? String } == ["Water sector indicators"] && feeds.first?["objects"] as? Int == 1)
-            #expect((body["advisories"] as? [String: Any])?["available"] as? Bool == false)
-            let requests = try #require((body["tool_access"] as? [String: Any])?["requests"] as? [[String: Any]])
-            #expect(requests.map { $0["offering"] as? String } == ["Log triage assistant"] && requests.first?["state"] as? String == "requested")
+            #expect((body["advisories"] as? [String: Any])?["total"] as? Int == 0)
+            let toolAccess = try #require(body["tool_access"] as? [String: Any])
+            let requests = try #require(toolAccess["requests"] as? [[String: Any]])
+            #expect(Set(requests.compactMap { $0["offering"] as? String }) == ["Log triage assistant", "Exposure scanner"])
+            #expect(requests.first { $0["offering"] as? String == "Log triage assistant" }?["state"] as? String == "requested")
+            let grants = try #require(toolAccess["grants"] as? [[String: Any]])
+            #expect(grants.map { $0["offering"] as? String } == ["Exposure scanner"] && grants.first?["status"] as? String == "active")
             #expect(try await h.request(.get, "/api/v1/defender/home").status == .unauthorized)
 
             // Status change with a reason; the overdue count falls.

@@ -3,7 +3,7 @@
 // collections it receives with the object counts visible to it (threat sharing, through the
 // store's reader-filtered queries), and its defensive tool access. Built once here and served as
 // the page `/defender` and as `GET /api/v1/defender/home` for the organisation's own systems.
-// Advisories: no published-advisory table exists yet, so the home says so instead of guessing.
+// Advisories are the published CSAF/OSV advisories the organisation may read (the case's rule).
 import Defenders
 import Foundation
 import Hummingbird
@@ -22,13 +22,25 @@ struct DefenderHome: Encodable, Sendable {
         let id: String, apiRoot: String, title: String, readLevel: String, objects: Int
         enum CodingKeys: String, CodingKey { case id, apiRoot = "api_root", title, readLevel = "read_level", objects }
     }
-    struct Advisories: Encodable, Sendable { let available: Bool, note: String }
+    struct Advisories: Encodable, Sendable {
+        struct Advisory: Encodable, Sendable {
+            let id: String, caseId: String, trackingId: String, title: String, version: Int, publishedAt: Date
+            enum CodingKeys: String, CodingKey { case id, caseId = "case_id", trackingId = "tracking_id", title, version, publishedAt = "published_at" }
+        }
+        let total: Int
+        let recent: [Advisory]
+    }
     struct ToolAccess: Encodable, Sendable {
         struct Request: Encodable, Sendable { let offering: String, capability: String, state: String }
+        struct Grant: Encodable, Sendable {
+            let id: String, offering: String, startsAt: Date, endsAt: Date, status: String
+            enum CodingKeys: String, CodingKey { case id, offering, startsAt = "starts_at", endsAt = "ends_at", status }
+        }
         let profile: String?
         let eligibleOfferings: Int
         let requests: [Request]
-        enum CodingKeys: String, CodingKey { case profile, eligibleOfferings = "eligible_offerings", requests }
+        let grants: [Grant]
+        enum CodingKeys: String, CodingKey { case profile, eligibleOfferings = "eligible_offerings", requests, grants }
     }
     let org: Org
     let generatedAt: Date
@@ -37,8 +49,6 @@ struct DefenderHome: Encodable, Sendable {
     let advisories: Advisories
     let toolAccess: ToolAccess
     enum CodingKeys: String, CodingKey { case org, generatedAt = "generated_at", remediation, feeds, advisories, toolAccess = "tool_access" }
-
-    static let advisoriesNote = "Published advisories (CSAF 2.0, OSV) are not stored by this installation yet; they will appear here and in the feeds above when they are."
 }
 
 struct DefenderHomeBuilder {
@@ -62,8 +72,8 @@ struct DefenderHomeBuilder {
                                overdue: summary.overdue, dueSoon: summary.dueSoon, total: summary.total,
                                nextDue: next.map { RemediationItemDTO($0, now: now) }),
             feeds: try await feeds(orgReader: orgReader, viewer: viewer),
-            advisories: .init(available: false, note: DefenderHome.advisoriesNote),
-            toolAccess: try await toolAccess(orgReader: orgReader))
+            advisories: try await advisories(orgReader: orgReader, store: vulns),
+            toolAccess: try await toolAccess(orgReader: orgReader, viewer: viewer))
     }
 
     /// Collections the organisation can read, with the object versions visible to it. A
@@ -83,17 +93,29 @@ struct DefenderHomeBuilder {
         return feeds
     }
 
-    /// The organisation's tool access, from the tool-access store as it stands. Kept in this one
-    /// function: the store is being extended (grant dates, usage) on another branch.
-    func toolAccess(orgReader: Reader) async throws -> DefenderHome.ToolAccess {
+    /// The newest advisories the organisation may read, by the same rule as their cases.
+    func advisories(orgReader: Reader, store: VulnerabilityStore) async throws -> DefenderHome.Advisories {
+        let page = try await store.advisories(reader: orgReader, limit: 10)
+        return .init(total: page.total, recent: page.items.map {
+            .init(id: $0.id, caseId: $0.caseId, trackingId: $0.trackingId, title: $0.title, version: $0.version, publishedAt: $0.publishedAt)
+        })
+    }
+
+    /// The organisation's profile, eligibility, open requests and grants. Grants are those the
+    /// viewer may see (the tool-access store's rule), so a coordinator and a member see the same.
+    func toolAccess(orgReader: Reader, viewer: Reader) async throws -> DefenderHome.ToolAccess {
         let tools = ToolAccessStore(db: services.db, clock: services.clock)
+        let now = services.clock.now()
         let profile = try await tools.profile(orgId: orgReader.orgId)
         let offerings = try await tools.offerings(for: orgReader)
+        let grants = try await tools.grants(forOrganization: orgReader.orgId, reader: viewer)
         return .init(profile: profile.map { "\($0.sector), \($0.employees) employees, \($0.jurisdiction)" },
                      eligibleOfferings: offerings.filter(\.eligible).count,
                      requests: offerings.compactMap { v in
-                         v.ownRequest.map { .init(offering: v.offering.name, capability: v.offering.capability, state: $0.rawValue) }
-                     })
+                         v.ownRequest.map { .init(offering: v.offering.name, capability: v.offering.capabilities.joined(separator: ", "), state: $0.rawValue) }
+                     },
+                     grants: grants.map { .init(id: $0.id, offering: $0.offeringName, startsAt: $0.startsAt, endsAt: $0.endsAt,
+                                                status: $0.status(at: now).rawValue) })
     }
 }
 
