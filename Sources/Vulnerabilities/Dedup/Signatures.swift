@@ -41,18 +41,27 @@ public enum CrashSignature {
     /// line are dropped. Digits inside names stay (`ssl3_read` is not `ssl2_read`); numbering that
     /// varies between builds (`lambda#2`, `$_0`, `.cold.1`) becomes `N`.
     public static func normaliseFrame(_ raw: String) -> String {
-        var s = raw.trimmingCharacters(in: .whitespaces)
-        s = Pattern.frameNumber.replace(in: s, with: "")
-        s = Pattern.leadingAddress.replace(in: s, with: "")
-        s = Pattern.leadingIn.replace(in: s, with: "")
-        s = Pattern.sourceFile.replace(in: s, with: "")
-        s = Pattern.moduleOffset.replace(in: s, with: "")
-        s = Pattern.anonymousNamespace.replace(in: s, with: "")
+        // Each pattern runs only when the text holds what it must match (most frames hold none).
+        var s = trimmed(raw)
+        if s.hasPrefix("#") { s = Pattern.frameNumber.replace(in: s, with: "") }
+        if s.hasPrefix("0x") { s = Pattern.leadingAddress.replace(in: s, with: "") }
+        if s.hasPrefix("in") { s = Pattern.leadingIn.replace(in: s, with: "") }
+        if s.contains(".") { s = Pattern.sourceFile.replace(in: s, with: "") }
+        if s.contains("+0x") { s = Pattern.moduleOffset.replace(in: s, with: "") }
+        if s.contains("(anonymous namespace)::") { s = Pattern.anonymousNamespace.replace(in: s, with: "") }
         s = stripBracketed(s, open: "<", close: ">")
         s = stripBracketed(s, open: "(", close: ")")
-        s = Pattern.anyAddress.replace(in: s, with: "")
-        s = Pattern.buildNumbering.replace(in: s, with: "$1N")
-        return s.trimmingCharacters(in: .whitespaces)
+        if s.contains("0x") { s = Pattern.anyAddress.replace(in: s, with: "") }
+        if s.contains("#") || s.contains("$_") || s.contains(".") { s = Pattern.buildNumbering.replace(in: s, with: "$1N") }
+        return trimmed(s)
+    }
+
+    /// `text` without leading and trailing spaces and tabs (`CharacterSet.whitespaces`).
+    static func trimmed(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        let isSpace = { (u: Unicode.Scalar) in CharacterSet.whitespaces.contains(u) }
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[first...last])
     }
 
     /// Removes balanced bracketed groups (parameter lists, template arguments); `operator<` survives
@@ -154,11 +163,17 @@ public enum TextSimilarity {
 
 extension ReportDraft {
     /// Every exact key of this report.
-    public var dedupKeys: [DedupKey] {
+    public var dedupKeys: [DedupKey] { dedupKeys(crashSignature: crashSignature) }
+
+    /// The normalised crash signature, if the report has a crash with a meaningful frame.
+    public var crashSignature: String? { crash.flatMap { CrashSignature.signature($0) } }
+
+    /// Every exact key, given the crash signature already computed (it is the costly part).
+    func dedupKeys(crashSignature: String?) -> [DedupKey] {
         var keys: [DedupKey] = []
         for alias in aliases { keys.append(DedupKey(kind: .alias, value: alias)) }
         for fingerprint in fingerprints { keys.append(DedupKey(kind: .fingerprint, value: fingerprint)) }
-        if let crash, let signature = CrashSignature.signature(crash) {
+        if let signature = crashSignature {
             keys.append(DedupKey(kind: .crash, value: Secrets.sha256Hex(signature)))
         }
         // The locus needs a weakness and a location or a range to be specific enough to merge on.
