@@ -145,6 +145,7 @@ def main():
     visible = db.execute("SELECT count(*) FROM vuln_cases WHERE tlp <= 1 OR (tlp IN (2, 3) AND owner_org = ?) OR (tlp = 4 AND share_users LIKE ?)",
                          (orgs[3], f"%,{users[3]},%")).fetchone()[0]
     db.close()
+    load = open("/proc/loadavg").read().split()[:3]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([args.bin, "serve", "--port", str(port), "--data-dir", data_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -174,7 +175,7 @@ def main():
     finally:
         server.terminate()
         server.wait()
-    print(f"database: {reports} reports in {cases} cases; the restricted reader may see {visible} cases")
+    print(f"database: {reports} reports in {cases} cases; the restricted reader may see {visible} cases; load average before: {load}")
     print("| reader | request | median (ms) | p99 (ms) |")
     print("| --- | --- | --- | --- |")
     for who, what, med, p99 in rows:

@@ -7,7 +7,8 @@ The log: results of a fuzzing campaign, each with a fingerprint, a stack of 6 fr
 fuzzer-entry frames included) drawn so that about 2,000 distinct crash signatures occur.
 
 usage: python3 bench/vulns/sarif_bench.py [--bin .build/debug/clearinghouse] [--results 100000] [--database postgres://…]
-With --database the reports go to that PostgreSQL database (it must be empty) instead of SQLite.
+With --database the reports go to that PostgreSQL database (it must be empty) instead of SQLite;
+set CLEARINGHOUSE_SECRET_KEY (64 hex digits) as the CLI requires with PostgreSQL.
 """
 import argparse, json, os, random, re, subprocess, tempfile, time
 
