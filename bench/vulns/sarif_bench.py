@@ -6,7 +6,9 @@ Python's json.load of the same log (what holding the whole log in memory costs).
 The log: results of a fuzzing campaign, each with a fingerprint, a stack of 6 frames (sanitizer and
 fuzzer-entry frames included) drawn so that about 2,000 distinct crash signatures occur.
 
-usage: python3 bench/vulns/sarif_bench.py [--bin .build/debug/clearinghouse] [--results 100000]
+usage: python3 bench/vulns/sarif_bench.py [--bin .build/debug/clearinghouse] [--results 100000] [--database postgres://…]
+With --database the reports go to that PostgreSQL database (it must be empty) instead of SQLite;
+set CLEARINGHOUSE_SECRET_KEY (64 hex digits) as the CLI requires with PostgreSQL.
 """
 import argparse, json, os, random, re, subprocess, tempfile, time
 
@@ -41,24 +43,30 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.environ.get("CLEARINGHOUSE_BIN", ".build/debug/clearinghouse"))
     parser.add_argument("--results", type=int, default=100_000)
+    parser.add_argument("--database", help="a PostgreSQL URL (default: SQLite in the temporary folder)")
     args = parser.parse_args()
+    engine = ["--database", args.database] if args.database else []
     with tempfile.TemporaryDirectory() as data_dir:
         log = os.path.join(data_dir, "campaign.sarif")
         write_log(log, args.results)
+        load = open("/proc/loadavg").read().split()[:3]
         size = os.path.getsize(log) / 1e6
-        subprocess.run([args.bin, "admin", "org", "create", "--name", "Lab", "--kind", "ai-developer", "--data-dir", data_dir], check=True, capture_output=True)
-        subprocess.run([args.bin, "admin", "user", "create", "--name", "scanner", "--org", "Lab", "--role", "member", "--data-dir", data_dir],
+        subprocess.run([args.bin, "admin", "org", "create", "--name", "Lab", "--kind", "ai-developer", "--data-dir", data_dir, *engine], check=True, capture_output=True)
+        subprocess.run([args.bin, "admin", "user", "create", "--name", "scanner", "--org", "Lab", "--role", "member", "--data-dir", data_dir, *engine],
                        input="scanner password 1\n", text=True, check=True, capture_output=True)
-        ingest = [args.bin, "vulns", "ingest", "--format", "sarif", "--user", "scanner", "--data-dir", data_dir, log]
+        ingest = [args.bin, "vulns", "ingest", "--format", "sarif", "--user", "scanner", "--data-dir", data_dir, *engine, log]
         first = timed(ingest)
         second = timed(ingest)
         peer = timed(["python3", "-c", f"import json; d=json.load(open({log!r})); print(len(d['runs'][0]['results']))"])
-        import sqlite3
-        db = sqlite3.connect(os.path.join(data_dir, "clearinghouse.sqlite"))
-        reports = db.execute("SELECT count(*) FROM vuln_reports").fetchone()[0]
-        cases = db.execute("SELECT count(*) FROM vuln_cases").fetchone()[0]
-        db.close()
-    print(f"log: {args.results} results, {size:.1f} MB")
+        if args.database:
+            count = lambda table: int(subprocess.run(["psql", args.database.split("?")[0], "-Atc", f"SELECT count(*) FROM {table}"],
+                                                     capture_output=True, text=True, check=True).stdout)
+        else:
+            import sqlite3
+            db = sqlite3.connect(os.path.join(data_dir, "clearinghouse.sqlite"))
+            count = lambda table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        reports, cases = count("vuln_reports"), count("vuln_cases")
+    print(f"log: {args.results} results, {size:.1f} MB; engine: {'PostgreSQL' if args.database else 'SQLite'}; load average before: {load}")
     print("| run | wall (m:ss) | peak RSS (MiB) | output |")
     print("| --- | --- | --- | --- |")
     print(f"| clearinghouse vulns ingest, first upload | {first[1]} | {first[2]:.0f} | {first[0]} |")

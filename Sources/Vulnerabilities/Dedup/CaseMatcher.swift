@@ -42,44 +42,38 @@ struct CaseMatcher {
         return left.contains { namespace, ids in right[namespace].map { ids.isDisjoint(with: $0) } ?? false }
     }
 
-    func decide(_ draft: ReportDraft, keys: Set<DedupKey>, on conn: any SQLConnection) async throws -> MatchDecision {
+    func decide(_ draft: ReportDraft, keys: Set<DedupKey>, index: MatchIndex) async throws -> MatchDecision {
         let myCVEs = Self.cves(draft.aliases)
         var strong: [String: (score: Double, reason: String)] = [:]   // case → best exact match
         var review: [String: (score: Double, reason: String)] = [:]
         func note(_ table: inout [String: (score: Double, reason: String)], _ caseId: String, _ score: Double, _ reason: String) {
             if (table[caseId]?.score ?? -1) < score { table[caseId] = (score, reason) }
         }
-        for key in keys {
-            let rows = try await conn.query(
-                """
-                SELECT k.case_id, r.aliases, r.packages FROM vuln_report_keys k JOIN vuln_reports r ON r.id = k.report_id
-                WHERE k.kind = $1 AND k.value = $2 LIMIT 25
-                """, [.text(key.kind.rawValue), .text(key.value)])
-            for row in rows {
-                let caseId = try row.string("case_id")
-                let theirCVEs = Self.cves(LabelColumns.decodeList(try row.string("aliases")))
-                let samePackage = !draft.packageKeys.isDisjoint(with: LabelColumns.decodeList(try row.string("packages")))
+        // Which report matched only matters when this report has CVEs (a conflict is possible) or
+        // packages (same package ranks higher); otherwise the cases a key points at are enough.
+        let detailed = !myCVEs.isEmpty || !draft.packageKeys.isEmpty
+        // Keys strongest kind first, so the reason given for a case matched twice is always the same.
+        let order = DedupKeyKind.allCases
+        for key in keys.sorted(by: { (order.firstIndex(of: $0.kind)!, $0.value) < (order.firstIndex(of: $1.kind)!, $1.value) }) {
+            for hit in try await index.keyHits(key, detailed: detailed) {
+                let theirCVEs = Self.cves(hit.aliases)
+                let samePackage = !draft.packageKeys.isDisjoint(with: hit.packages)
                 let label = key.kind == .alias ? "alias \(key.value)" : key.kind.rawValue
                 if Self.conflicting(myCVEs, theirCVEs) {
-                    note(&review, caseId, 0.7, "\(label) shared, but different CVEs (\(theirCVEs.sorted().joined(separator: " ")))")
+                    note(&review, hit.caseId, 0.7, "\(label) shared, but different CVEs (\(theirCVEs.sorted().joined(separator: " ")))")
                 } else {
                     // Same package outranks another package for the same key.
-                    note(&strong, caseId, samePackage ? 1.0 : 0.95, label)
+                    note(&strong, hit.caseId, samePackage ? 1.0 : 0.95, label)
                 }
             }
         }
         if strong.isEmpty && !draft.packageKeys.isEmpty {
             let mine = TextSimilarity.tokens(draft.similarityText)
             for package in draft.packageKeys.sorted().prefix(5) {
-                let rows = try await conn.query(
-                    """
-                    SELECT r.case_id, r.title, r.details, r.aliases FROM vuln_report_packages p JOIN vuln_reports r ON r.id = p.report_id
-                    WHERE p.package = $1 ORDER BY r.received_at DESC LIMIT 50
-                    """, [.text(package)])
-                for row in rows {
-                    let caseId = try row.string("case_id")
-                    if Self.namespacesConflict(draft.aliases, LabelColumns.decodeList(try row.string("aliases"))) { continue }
-                    let score = TextSimilarity.jaccard(mine, TextSimilarity.tokens(try row.string("title") + " " + row.string("details")))
+                for hit in try await index.recentReports(package: package) {
+                    let caseId = hit.caseId
+                    if Self.namespacesConflict(draft.aliases, hit.aliases) { continue }
+                    let score = TextSimilarity.jaccard(mine, hit.tokens)
                     let rounded = (score * 100).rounded() / 100
                     if score >= store.autoMergeSimilarity {
                         note(&strong, caseId, 0.9 * score, "text similarity \(rounded) in \(package)")

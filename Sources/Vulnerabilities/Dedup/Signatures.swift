@@ -41,18 +41,27 @@ public enum CrashSignature {
     /// line are dropped. Digits inside names stay (`ssl3_read` is not `ssl2_read`); numbering that
     /// varies between builds (`lambda#2`, `$_0`, `.cold.1`) becomes `N`.
     public static func normaliseFrame(_ raw: String) -> String {
-        var s = raw.trimmingCharacters(in: .whitespaces)
-        s = s.replacingOccurrences(of: #"^#\d+\s+"#, with: "", options: .regularExpression)
-        s = s.replacingOccurrences(of: #"^0x[0-9a-fA-F]+\s+(in\s+)?"#, with: "", options: .regularExpression)
-        s = s.replacingOccurrences(of: #"^in\s+"#, with: "", options: .regularExpression)
-        s = s.replacingOccurrences(of: #"\s+\(?[^\s()]*\.(c|cc|cpp|cxx|h|hpp|rs|go|py|java|js|ts|swift|m|mm)(:\d+)*\)?$"#, with: "", options: .regularExpression)
-        s = s.replacingOccurrences(of: #"\s*\(.*\+0x[0-9a-fA-F]+\)$"#, with: "", options: .regularExpression)
-        s = s.replacingOccurrences(of: #"\(anonymous namespace\)::"#, with: "", options: .regularExpression)
+        // Each pattern runs only when the text holds what it must match (most frames hold none).
+        var s = trimmed(raw)
+        if s.hasPrefix("#") { s = Pattern.frameNumber.replace(in: s, with: "") }
+        if s.hasPrefix("0x") { s = Pattern.leadingAddress.replace(in: s, with: "") }
+        if s.hasPrefix("in") { s = Pattern.leadingIn.replace(in: s, with: "") }
+        if s.contains(".") { s = Pattern.sourceFile.replace(in: s, with: "") }
+        if s.contains("+0x") { s = Pattern.moduleOffset.replace(in: s, with: "") }
+        if s.contains("(anonymous namespace)::") { s = Pattern.anonymousNamespace.replace(in: s, with: "") }
         s = stripBracketed(s, open: "<", close: ">")
         s = stripBracketed(s, open: "(", close: ")")
-        s = s.replacingOccurrences(of: #"0x[0-9a-fA-F]+"#, with: "", options: .regularExpression)
-        s = s.replacingOccurrences(of: #"(#|\$_|\.cold\.|\.isra\.|\.constprop\.|\.part\.)\d+"#, with: "$1N", options: .regularExpression)
-        return s.trimmingCharacters(in: .whitespaces)
+        if s.contains("0x") { s = Pattern.anyAddress.replace(in: s, with: "") }
+        if s.contains("#") || s.contains("$_") || s.contains(".") { s = Pattern.buildNumbering.replace(in: s, with: "$1N") }
+        return trimmed(s)
+    }
+
+    /// `text` without leading and trailing spaces and tabs (`CharacterSet.whitespaces`).
+    static func trimmed(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        let isSpace = { (u: Unicode.Scalar) in CharacterSet.whitespaces.contains(u) }
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[first...last])
     }
 
     /// Removes balanced bracketed groups (parameter lists, template arguments); `operator<` survives
@@ -85,9 +94,7 @@ public enum CrashSignature {
     /// The crash type, lowercased with numbers normalised (`Heap-buffer-overflow READ 4` →
     /// `heap-buffer-overflow read N`).
     public static func normaliseType(_ type: String) -> String {
-        type.lowercased()
-            .replacingOccurrences(of: #"0x[0-9a-f]+"#, with: "", options: .regularExpression)
-            .replacingOccurrences(of: #"\d+"#, with: "N", options: .regularExpression)
+        Pattern.number.replace(in: Pattern.address.replace(in: type.lowercased(), with: ""), with: "N")
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
@@ -103,6 +110,37 @@ public enum CrashSignature {
         guard !frames.isEmpty else { return nil }
         return ([normaliseType(crash.type)] + frames).joined(separator: "\n")
     }
+}
+
+/// A regular expression compiled once (compiling one per frame was most of the cost of intake).
+struct Pattern: @unchecked Sendable {
+    let regex: NSRegularExpression
+    init(_ pattern: String) { regex = try! NSRegularExpression(pattern: pattern) }
+
+    /// `text` with every match replaced by `template` (`$1` refers to the first group).
+    func replace(in text: String, with template: String) -> String {
+        regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
+    }
+
+    /// `#3 ` at the start
+    static let frameNumber = Pattern(#"^#\d+\s+"#)
+    /// an address at the start, with `in`
+    static let leadingAddress = Pattern(#"^0x[0-9a-fA-F]+\s+(in\s+)?"#)
+    /// `in ` at the start
+    static let leadingIn = Pattern(#"^in\s+"#)
+    /// a source file and line at the end
+    static let sourceFile = Pattern(#"\s+\(?[^\s()]*\.(c|cc|cpp|cxx|h|hpp|rs|go|py|java|js|ts|swift|m|mm)(:\d+)*\)?$"#)
+    /// a module and offset at the end
+    static let moduleOffset = Pattern(#"\s*\(.*\+0x[0-9a-fA-F]+\)$"#)
+    /// `(anonymous namespace)::`
+    static let anonymousNamespace = Pattern(#"\(anonymous namespace\)::"#)
+    /// any address
+    static let anyAddress = Pattern(#"0x[0-9a-fA-F]+"#)
+    /// numbering that varies between builds
+    static let buildNumbering = Pattern(#"(#|\$_|\.cold\.|\.isra\.|\.constprop\.|\.part\.)\d+"#)
+    /// Addresses and numbers in a crash type.
+    static let address = Pattern(#"0x[0-9a-f]+"#)
+    static let number = Pattern(#"\d+"#)
 }
 
 public enum TextSimilarity {
@@ -125,11 +163,17 @@ public enum TextSimilarity {
 
 extension ReportDraft {
     /// Every exact key of this report.
-    public var dedupKeys: [DedupKey] {
+    public var dedupKeys: [DedupKey] { dedupKeys(crashSignature: crashSignature) }
+
+    /// The normalised crash signature, if the report has a crash with a meaningful frame.
+    public var crashSignature: String? { crash.flatMap { CrashSignature.signature($0) } }
+
+    /// Every exact key, given the crash signature already computed (it is the costly part).
+    func dedupKeys(crashSignature: String?) -> [DedupKey] {
         var keys: [DedupKey] = []
         for alias in aliases { keys.append(DedupKey(kind: .alias, value: alias)) }
         for fingerprint in fingerprints { keys.append(DedupKey(kind: .fingerprint, value: fingerprint)) }
-        if let crash, let signature = CrashSignature.signature(crash) {
+        if let signature = crashSignature {
             keys.append(DedupKey(kind: .crash, value: Secrets.sha256Hex(signature)))
         }
         // The locus needs a weakness and a location or a range to be specific enough to merge on.
