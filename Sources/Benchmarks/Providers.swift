@@ -1,5 +1,6 @@
 // Model providers: `openai:MODEL` (OpenAI-compatible chat completions) and `anthropic:MODEL`
-// (Anthropic Messages API) over one shared AsyncHTTPClient. A provider makes exactly one HTTP call
+// (Anthropic Messages API); plain-http endpoints over our lean SwiftNIO client (LeanHTTP1.swift),
+// https ones over AsyncHTTPClient (`ModelHTTPClients`). A provider makes exactly one HTTP call
 // per `generate`; retries, backoff and rate limits belong to the runner, which needs to tell a
 // retryable failure (429, 5xx, connection lost, timeout) from a final one (400, 401, bad body).
 import AsyncHTTPClient
@@ -227,44 +228,6 @@ public struct HTTPModelProvider: ModelProvider {
 
     public func generate(_ messages: [ChatMessage], settings: GenerationSettings, timeout: Double) async throws -> ModelReply {
         let body = try requestBody(messages, settings: settings)
-        if let lean { return try await generateLean(body, pool: lean.pool, path: lean.path, timeout: timeout) }
-        var request = HTTPClientRequest(url: endpoint)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        switch spec.provider {
-        case .openai:
-            if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        case .anthropic:
-            if let apiKey { request.headers.add(name: "x-api-key", value: apiKey) }
-            request.headers.add(name: "anthropic-version", value: "2023-06-01")
-        }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
-        let status: Int
-        let retryAfter: String?
-        var buffer: ByteBuffer
-        do {
-            (status, retryAfter, buffer) = try await clients.withClient { client in
-                let response = try await client.execute(request, deadline: deadline)
-                return (Int(response.status.code), response.headers.first(name: "retry-after"), try await response.body.collect(upTo: 64 << 20))
-            }
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            throw ModelCallError.timeout
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw ModelCallError.transport(String(describing: error))
-        }
-        let text = buffer.readString(length: buffer.readableBytes) ?? ""
-        guard (200..<300).contains(status) else {
-            throw ModelCallError.http(status: status, retryAfter: ModelCallError.parseRetryAfter(retryAfter), body: text)
-        }
-        let (output, usage) = try parseReply(Data(text.utf8))
-        return ModelReply(output: output, usage: usage, requestBody: String(decoding: body, as: UTF8.self), responseBody: text)
-    }
-
-    /// The same call over the lean client (plain http): same headers, same errors, same reply.
-    func generateLean(_ body: [UInt8], pool: LeanHTTP1Pool, path: String, timeout: Double) async throws -> ModelReply {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         switch spec.provider {
@@ -274,10 +237,35 @@ public struct HTTPModelProvider: ModelProvider {
             if let apiKey { headers.add(name: "x-api-key", value: apiKey) }
             headers.add(name: "anthropic-version", value: "2023-06-01")
         }
-        var response = try await pool.execute(path: path, headers: headers, body: body, timeout: timeout, maxBodyBytes: 64 << 20)
-        let text = response.body.readString(length: response.body.readableBytes) ?? ""
-        guard (200..<300).contains(response.status) else {
-            throw ModelCallError.http(status: response.status, retryAfter: ModelCallError.parseRetryAfter(response.retryAfter), body: text)
+        let maxBodyBytes = 64 << 20
+        let status: Int
+        let retryAfter: String?
+        var buffer: ByteBuffer
+        if let lean {
+            let response = try await lean.pool.execute(path: lean.path, headers: headers, body: body, timeout: timeout, maxBodyBytes: maxBodyBytes)
+            (status, retryAfter, buffer) = (response.status, response.retryAfter, response.body)
+        } else {
+            var request = HTTPClientRequest(url: endpoint)
+            request.method = .POST
+            request.headers = headers
+            request.body = .bytes(ByteBuffer(bytes: body))
+            let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
+            do {
+                (status, retryAfter, buffer) = try await clients.withClient { client in
+                    let response = try await client.execute(request, deadline: deadline)
+                    return (Int(response.status.code), response.headers.first(name: "retry-after"), try await response.body.collect(upTo: maxBodyBytes))
+                }
+            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+                throw ModelCallError.timeout
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw ModelCallError.transport(String(describing: error))
+            }
+        }
+        let text = buffer.readString(length: buffer.readableBytes) ?? ""
+        guard (200..<300).contains(status) else {
+            throw ModelCallError.http(status: status, retryAfter: ModelCallError.parseRetryAfter(retryAfter), body: text)
         }
         let (output, usage) = try parseReply(Data(text.utf8))
         return ModelReply(output: output, usage: usage, requestBody: String(decoding: body, as: UTF8.self), responseBody: text)
