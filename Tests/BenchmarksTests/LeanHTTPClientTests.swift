@@ -104,7 +104,14 @@ struct LeanHTTPClientTests {
 
     static let ask = [ChatMessage(role: "user", content: "which?")]
 
-    @Test func plainHTTPEndpointsUseTheLeanClientAndHTTPSDoesNot() throws {
+    @Test func plainHTTPEndpointsUseTheLeanClientAndHTTPSDoesNot() async throws {
+        let clients = ModelHTTPClients(maxConnections: 2)
+        let plain = HTTPModelProvider(spec: ModelSpec(provider: .anthropic, model: "m"), baseURL: "http://127.0.0.1:9/", apiKey: nil, clients: clients)
+        #expect(plain.lean?.path == "/v1/messages")
+        let secure = HTTPModelProvider(spec: ModelSpec(provider: .openai, model: "m"), baseURL: "https://api.openai.com/v1", apiKey: nil, clients: clients)
+        #expect(secure.lean == nil)
+        try await clients.shutdown()
+
         let target = try #require(LeanTarget(url: "http://[::1]:8080/v1/chat/completions?x=1#frag"))
         #expect(target.host == "::1" && target.port == 8080 && target.path == "/v1/chat/completions?x=1")
         #expect(target.hostHeader == "[::1]:8080")
