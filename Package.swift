@@ -86,6 +86,7 @@ let package = Package(
                 // Model endpoints (OpenAI chat completions, Anthropic Messages); already built for HummingbirdTesting.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
@@ -94,7 +95,8 @@ let package = Package(
         // Incidents and referral packages (EO 14409 §4); ThreatSharing only for STIX values and TLP marking ids.
         .target(name: "Defenders", dependencies: ["Platform", "ThreatSharing", "Frontier", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "FrontierTests", dependencies: ["Frontier", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Platform", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Platform", "TestSupport",
+                                                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "VulnerabilitiesTests", dependencies: ["Vulnerabilities", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DefendersTests", dependencies: ["Defenders", "ThreatSharing", "Frontier", "Platform", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ThreatSharingTests", dependencies: ["ThreatSharing", "Platform", "TestSupport"], swiftSettings: strict),

@@ -1,5 +1,6 @@
 // Model providers: `openai:MODEL` (OpenAI-compatible chat completions) and `anthropic:MODEL`
-// (Anthropic Messages API) over one shared AsyncHTTPClient. A provider makes exactly one HTTP call
+// (Anthropic Messages API); plain-http endpoints over our lean SwiftNIO client (LeanHTTP1.swift),
+// https ones over AsyncHTTPClient (`ModelHTTPClients`). A provider makes exactly one HTTP call
 // per `generate`; retries, backoff and rate limits belong to the runner, which needs to tell a
 // retryable failure (429, 5xx, connection lost, timeout) from a final one (400, 401, bad body).
 import AsyncHTTPClient
@@ -124,13 +125,19 @@ public protocol ModelProvider: Sendable {
 /// to the pool with the fewest requests in flight, so no pool ever needs more than its share while
 /// the runner keeps at most `maxConnections` in flight. Each pool's per-host limit is raised to its
 /// share (AsyncHTTPClient's default of 8 per host would otherwise cap the run).
+///
+/// Plain-http endpoints do not use these pools: they go through `LeanHTTP1Pool` (one per host, up
+/// to `maxConnections` connections), which costs less CPU per request (see LeanHTTP1.swift).
 public final class ModelHTTPClients: Sendable {
     public static let connectionsPerPool = 32
     let clients: [HTTPClient]
     private let inFlight: Mutex<[Int]>
+    let maxConnections: Int
+    private let leanPools = Mutex<[LeanTarget: LeanHTTP1Pool]>([:])
 
     public init(maxConnections: Int) {
         let total = max(1, maxConnections)
+        self.maxConnections = total
         let pools = (total + Self.connectionsPerPool - 1) / Self.connectionsPerPool
         let share = (total + pools - 1) / pools
         var configuration = HTTPClient.Configuration()
@@ -154,7 +161,19 @@ public final class ModelHTTPClients: Sendable {
         return try await body(clients[index])
     }
 
+    /// The lean pool for a plain-http endpoint's host (made on first use).
+    func leanPool(for target: LeanTarget) -> LeanHTTP1Pool {
+        let key = LeanTarget(host: target.host, port: target.port, path: "")
+        return leanPools.withLock { pools in
+            if let pool = pools[key] { return pool }
+            let pool = LeanHTTP1Pool(target: key, maxConnections: maxConnections)
+            pools[key] = pool
+            return pool
+        }
+    }
+
     public func shutdown() async throws {
+        for pool in leanPools.withLock({ Array($0.values) }) { await pool.shutdown() }
         var firstError: (any Error)?
         for client in clients {
             do { try await client.shutdown() } catch { firstError = firstError ?? error }
@@ -169,6 +188,8 @@ public struct HTTPModelProvider: ModelProvider {
     public let baseURL: String
     let apiKey: String?
     let clients: ModelHTTPClients
+    /// Set for a plain-http endpoint: its host's lean pool and the request target.
+    let lean: (pool: LeanHTTP1Pool, path: String)?
 
     public init(spec: ModelSpec, baseURL: String, apiKey: String?, clients: ModelHTTPClients) {
         self.spec = spec
@@ -177,6 +198,7 @@ public struct HTTPModelProvider: ModelProvider {
         self.baseURL = base
         self.apiKey = apiKey
         self.clients = clients
+        lean = LeanTarget(url: Self.endpoint(spec, base: base)).map { (clients.leanPool(for: $0), $0.path) }
     }
 
     /// Runs `body` with a provider whose HTTP client lives exactly as long as the call.
@@ -194,7 +216,9 @@ public struct HTTPModelProvider: ModelProvider {
         }
     }
 
-    var endpoint: String {
+    var endpoint: String { Self.endpoint(spec, base: baseURL) }
+
+    static func endpoint(_ spec: ModelSpec, base baseURL: String) -> String {
         switch spec.provider {
         case .openai: return baseURL + "/chat/completions"
         // ANTHROPIC_BASE_URL is the host without the version, as Anthropic's own SDKs take it.
@@ -204,32 +228,40 @@ public struct HTTPModelProvider: ModelProvider {
 
     public func generate(_ messages: [ChatMessage], settings: GenerationSettings, timeout: Double) async throws -> ModelReply {
         let body = try requestBody(messages, settings: settings)
-        var request = HTTPClientRequest(url: endpoint)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
         switch spec.provider {
         case .openai:
-            if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+            if let apiKey { headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         case .anthropic:
-            if let apiKey { request.headers.add(name: "x-api-key", value: apiKey) }
-            request.headers.add(name: "anthropic-version", value: "2023-06-01")
+            if let apiKey { headers.add(name: "x-api-key", value: apiKey) }
+            headers.add(name: "anthropic-version", value: "2023-06-01")
         }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
+        let maxBodyBytes = 64 << 20
         let status: Int
         let retryAfter: String?
         var buffer: ByteBuffer
-        do {
-            (status, retryAfter, buffer) = try await clients.withClient { client in
-                let response = try await client.execute(request, deadline: deadline)
-                return (Int(response.status.code), response.headers.first(name: "retry-after"), try await response.body.collect(upTo: 64 << 20))
+        if let lean {
+            let response = try await lean.pool.execute(path: lean.path, headers: headers, body: body, timeout: timeout, maxBodyBytes: maxBodyBytes)
+            (status, retryAfter, buffer) = (response.status, response.retryAfter, response.body)
+        } else {
+            var request = HTTPClientRequest(url: endpoint)
+            request.method = .POST
+            request.headers = headers
+            request.body = .bytes(ByteBuffer(bytes: body))
+            let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
+            do {
+                (status, retryAfter, buffer) = try await clients.withClient { client in
+                    let response = try await client.execute(request, deadline: deadline)
+                    return (Int(response.status.code), response.headers.first(name: "retry-after"), try await response.body.collect(upTo: maxBodyBytes))
+                }
+            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+                throw ModelCallError.timeout
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw ModelCallError.transport(String(describing: error))
             }
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            throw ModelCallError.timeout
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw ModelCallError.transport(String(describing: error))
         }
         let text = buffer.readString(length: buffer.readableBytes) ?? ""
         guard (200..<300).contains(status) else {
