@@ -1,6 +1,7 @@
 // Compact JSON bytes with sorted member names, written by hand for the ingest and status paths.
-// Foundation's JSONEncoder goes through Codable containers and cost more per stored object than
-// parsing, validating and inserting it together (measured in bench/taxii/RESULTS.md). Member
+// Foundation's JSONEncoder goes through Codable containers (a container, a boxed value and a
+// key sort per member) for every stored object and every status resource; this writes bytes
+// directly. Member
 // names are ordered by their Unicode scalars (Swift's `<`), so a body's bytes depend only on its
 // content. Doubles use Swift's shortest round-trip form, which is valid JSON for finite values;
 // the parser never yields a non-finite one.

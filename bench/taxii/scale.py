@@ -69,6 +69,8 @@ def main() -> int:
         schema = "taxii_scale_" + uuid.uuid4().hex[:8]
         psql(args.postgres, f"CREATE SCHEMA {schema}")
         database = args.postgres + ("&" if "?" in args.postgres else "?") + f"search_path={schema}"
+        # On PostgreSQL every process must share the key that seals secrets at rest.
+        os.environ.setdefault("CLEARINGHOUSE_SECRET_KEY", os.urandom(32).hex())
     store = ["--data-dir", tmp] + (["--database", database] if database else [])
 
     def run(*a, stdin=""):
@@ -91,9 +93,12 @@ def main() -> int:
         print(json.dumps(result), file=sys.stderr, flush=True)
 
         port = free_port()
-        proc = subprocess.Popen([binary, "serve", "--port", str(port), *store], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = open(Path(tmp) / "serve.log", "w")
+        proc = subprocess.Popen([binary, "serve", "--port", str(port), *store], stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/healthz")
+        started = time.perf_counter()
+        wait_http(base + "/healthz", timeout=600)
+        result["server_start_seconds"] = round(time.perf_counter() - started, 1)
         collection = Collection(f"{base}/taxii2/default/collections/{cid}/", user="bench", password=token)
 
         times = []

@@ -468,7 +468,10 @@ public struct ThreatSharingStore: Sendable {
         if let after = q.addedAfter { conditions.append("o.date_added_us > \(bind(.int(after.microseconds)))") }
         if let next = q.next {
             let a = bind(.int(next.dateAdded.microseconds)), s = bind(.int(next.sequence))
-            conditions.append("(o.date_added_us > \(a) OR (o.date_added_us = \(a) AND o.seq > \(s)))")
+            // A row-value comparison, not `a > x OR (a = x AND s > y)`: PostgreSQL then starts the
+            // (collection, date_added, seq) index scan at the cursor (0.7 ms for a page 900,000 rows
+            // deep, against 900 ms scanning from the start). SQLite plans both forms alike.
+            conditions.append("(o.date_added_us, o.seq) > (\(a), \(s))")
         }
         let limit = bind(.int(Int64(q.limit + 1)))
         // With ids the rows are few: sorting them must not tempt the planner into walking the
