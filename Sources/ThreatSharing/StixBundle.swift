@@ -101,3 +101,166 @@ public enum StixIngest {
         }
     }
 }
+
+// MARK: Large files
+
+/// A body whose objects are located but not yet parsed, so `intel import` of a million-object
+/// bundle holds one chunk of parsed objects at a time instead of the whole tree.
+public struct StixLazyBody: Sendable {
+    public let shape: StixIngestBody.Shape
+    /// The whole body; `ranges` index into it.
+    public let data: Data
+    /// Byte ranges of the elements of `objects`, in order.
+    public let ranges: [Range<Int>]
+
+    public var count: Int { ranges.count }
+
+    /// Parses the objects at `positions`. An element that is not well-formed JSON on its own
+    /// fails the whole body, exactly as `StixIngest.readBody` would.
+    public func objects(_ positions: Range<Int>) throws(StixBodyError) -> [JSONValue] {
+        var out: [JSONValue] = []
+        out.reserveCapacity(positions.count)
+        for p in positions {
+            let r = ranges[p]
+            do { out.append(try JSONValue.parse(data.subdata(in: (data.startIndex + r.lowerBound)..<(data.startIndex + r.upperBound)))) } catch {
+                throw .malformedJSON("$.objects[\(p)]: \(error.description)")
+            }
+        }
+        return out
+    }
+}
+
+extension StixIngest {
+    /// Splits a body into its wrapper and the byte ranges of its objects without building them.
+    /// The wrapper's own members are parsed strictly (duplicate names refused) and checked like
+    /// `readBody`; each object is parsed strictly when asked for (`StixLazyBody.objects`).
+    public static func locateObjects(_ data: Data) throws(StixBodyError) -> StixLazyBody {
+        let found: Result<(members: [String: JSONValue], ranges: [Range<Int>]?), StixBodyError> = data.withUnsafeBytes { raw in
+            var scanner = BodyScanner(bytes: raw.bindMemory(to: UInt8.self))
+            return Result { () throws(StixBodyError) in try scanner.scan() }
+        }
+        let (members, ranges) = try found.get()
+        var wrapper = members
+        if ranges != nil { wrapper["objects"] = .array([]) }
+        let shape = try readBody(.object(wrapper)).shape
+        return StixLazyBody(shape: shape, data: data, ranges: ranges ?? [])
+    }
+}
+
+/// Walks the top level of a body: members other than `objects` are parsed, the elements of
+/// `objects` are skipped over (strings and nesting respected) and their ranges recorded.
+struct BodyScanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var i = 0
+
+    func fail(_ what: String) -> StixBodyError { .malformedJSON("malformed JSON: \(what) at byte \(i)") }
+
+    mutating func space() {
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+    }
+
+    func parse(_ range: Range<Int>) throws(StixBodyError) -> JSONValue {
+        let slice = UnsafeBufferPointer(rebasing: bytes[range])
+        do { return try JSONValue.parse(Data(buffer: slice)) } catch {
+            throw .malformedJSON("\(error.description) (in the value at byte \(range.lowerBound))")
+        }
+    }
+
+    mutating func scan() throws(StixBodyError) -> (members: [String: JSONValue], ranges: [Range<Int>]?) {
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
+        space()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else {
+            // Not an object: let the strict parser name what it is.
+            let whole = try parse(i..<bytes.count)
+            throw .notAnObject(found: whole.kindName)
+        }
+        i += 1
+        var members: [String: JSONValue] = [:]
+        var ranges: [Range<Int>]?
+        space()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1 } else {
+            while true {
+                space()
+                let keyStart = i
+                try skip(depth: 1)
+                guard case .string(let key) = try parse(keyStart..<i) else { throw fail("expected a member name") }
+                guard members[key] == nil, !(key == "objects" && ranges != nil) else { throw fail("duplicate member name '\(key.prefix(60))'") }
+                space()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                i += 1
+                space()
+                if key == "objects", i < bytes.count, bytes[i] == UInt8(ascii: "[") {
+                    ranges = try elements()
+                } else {
+                    let start = i
+                    try skip(depth: 1)
+                    members[key] = try parse(start..<i)
+                }
+                space()
+                guard i < bytes.count else { throw fail("unterminated object") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+                throw fail("expected ',' or '}'")
+            }
+        }
+        space()
+        guard i == bytes.count else { throw fail("unexpected data after the JSON value") }
+        return (members, ranges)
+    }
+
+    mutating func elements() throws(StixBodyError) -> [Range<Int>] {
+        i += 1
+        var out: [Range<Int>] = []
+        space()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return out }
+        while true {
+            space()
+            let start = i
+            try skip(depth: 2)
+            out.append(start..<i)
+            space()
+            guard i < bytes.count else { throw fail("unterminated array") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: "]") { i += 1; return out }
+            throw fail("expected ',' or ']'")
+        }
+    }
+
+    /// Moves past one value; its well-formedness is checked when it is parsed.
+    mutating func skip(depth: Int) throws(StixBodyError) {
+        guard i < bytes.count else { throw fail("unexpected end of input") }
+        switch bytes[i] {
+        case UInt8(ascii: "\""):
+            i += 1
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: "\\") { i += 2; continue }
+                i += 1
+                if c == UInt8(ascii: "\"") { return }
+            }
+            throw fail("unterminated string")
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var level = 0
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: "\"") { try skip(depth: depth); continue }
+                i += 1
+                if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                    level += 1
+                    guard depth + level <= 101 else { throw fail("nesting deeper than 100") }
+                } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                    level -= 1
+                    if level == 0 { return }
+                }
+            }
+            throw fail("unterminated value")
+        default:
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") || c == 0x20 || c == 0x0A
+                    || c == 0x0D || c == 0x09 { return }
+                i += 1
+            }
+        }
+    }
+}

@@ -66,14 +66,26 @@ struct Intel: AsyncParsableCommand {
         @Argument(help: "The JSON file.") var file: String
         @Option(help: "The collection id.") var collection: String
 
+        /// Objects per transaction for imports (TAXII posts use 1,000).
+        static let chunkSize = 5000
+
         func run() async throws {
             let started = Date()
             let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw Failure("cannot read \(file): \(error.localizedDescription)") }
-            let body: StixIngestBody
-            do { body = try StixIngest.readBody(data) } catch { throw Failure("\(file): \(error.description)") }
+            do { data = try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) } catch {
+                throw Failure("cannot read \(file): \(error.localizedDescription)")
+            }
+            // The bulk path: objects are located first and parsed one chunk at a time, so memory
+            // stays bounded by the chunk, not the file.
+            let body: StixLazyBody
+            do { body = try StixIngest.locateObjects(data) } catch { throw Failure("\(file): \(error.description)") }
             let status = try await storage.withDatabase(logger: commandLogger("clearinghouse.intel")) { db in
-                try await ThreatSharingStore(db: db).publish(body.objects, collectionId: collection, actor: Intel.actor, at: Date())
+                let store = ThreatSharingStore(db: db)
+                guard let target = try await store.collection(id: collection) else { throw DomainError.notFound("collection") }
+                return try await store.add(count: body.count, to: target, requester: Intel.actor, actor: Intel.actor, at: Date(),
+                                           chunkSize: Import.chunkSize) { range in
+                    do { return try body.objects(range) } catch { throw Failure("\(file): \(error)") }
+                }
             }
             let seconds = Date().timeIntervalSince(started)
             for failure in status.failures.prefix(20) { print("rejected \(failure.objectId): \(failure.message ?? "")") }

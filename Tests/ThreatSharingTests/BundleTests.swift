@@ -43,6 +43,40 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        #"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{"type":"ipv4-addr","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3","x":{"a":["]}\\\"{",[{}]]}}, {"type":"x"} ]}"#,
+        #" {"objects":[]} "#,
+        #"{"type":"bundle"}"#,
+        #"{"more":false,"objects":[1,"two",[3],null]}"#,
+    ])
+    func locatingObjectsAgreesWithReadingTheWholeBody(_ text: String) throws {
+        let whole = try StixIngest.readBody(Data(text.utf8))
+        let lazy = try StixIngest.locateObjects(Data(text.utf8))
+        #expect(lazy.shape == whole.shape)
+        #expect(try lazy.objects(0..<lazy.count) == whole.objects)
+    }
+
+    @Test(arguments: [
+        #"{"objects": [1,"#, #"[1,2]"#, #"{"objects":[],"objects":[]}"#, #"{"objects":[{"a":1,"a":2}]}"#, #"{"objects":[] } x"#,
+        #"{"type":"indicator","objects":[]}"#, #"{"objects":[{"a":]}]}"#, #"{"objects":[tru]}"#, #"{"objects":{}}"#, #"{"more":fals,"objects":[]}"#,
+    ])
+    func locatingObjectsRefusesWhatReadingRefuses(_ text: String) {
+        var refused = false
+        do {
+            let lazy = try StixIngest.locateObjects(Data(text.utf8))
+            _ = try lazy.objects(0..<lazy.count)
+        } catch { refused = true }
+        #expect(refused, "accepted \(text)")
+        #expect((try? StixIngest.readBody(Data(text.utf8))) == nil)
+    }
+
+    @Test func theWriterRoundTripsAndEscapes() throws {
+        let value: JSONValue = ["b": [1, 2.5, "x\"y\\z\n\u{1}é/", nil, true], "a": ["z": false, "y": -7], "": 1e20]
+        let text = StixJSONWriter.string(value)
+        #expect(try JSONValue.parse(Data(text.utf8)) == value)
+        #expect(text == (#"{"":1e+20,"a":{"y":-7,"z":false},"b":[1,2.5,"x\"y\\z\n\u0001é/",null,true]}"#))
+    }
+
     @Test(.enabled(if: TestData.icsAttackBundle.map { FileManager.default.fileExists(atPath: $0.path) } ?? false,
                    "needs ../shared/data/stix/ics-attack-18.1.json"))
     func attackForICSValidatesCompletely() throws {

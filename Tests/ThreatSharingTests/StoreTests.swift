@@ -208,6 +208,24 @@ struct StoreTests {
         }
     }
 
+    @Test("a status written chunk by chunk reads back whole and in order, complete, nothing pending", arguments: Engine.available)
+    func statusAcrossChunks(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in
+            let f = try await StoreFixture(db: test.db)
+            let body = (1...7).map { n in n % 3 == 0 ? indicator(n, tlp: .green).setting("created", "yesterday") : indicator(n, tlp: .green) }
+            let status = try await f.store.add(body, to: f.collection, requester: "user:u-amber", actor: "user:u-amber", at: f.now,
+                                               chunkSize: 2)
+            #expect(status.successes.count == 5 && status.failures.count == 2 && status.added == 5)
+            #expect(status.failures.compactMap(\.message).map { $0.contains("$.objects[2].created") || $0.contains("$.objects[5].created") } == [true, true])
+            let read = try #require(try await f.store.status(id: status.id, apiRoot: ThreatSharingSchema.defaultAPIRoot, for: f.amber))
+            #expect(read.status == "complete" && read.pendingCount == 0 && read.totalCount == 7)
+            #expect(read.successes == status.successes && read.failures == status.failures)
+            let again = try await f.store.add(body, to: f.collection, requester: "user:u-amber", actor: "user:u-amber", at: f.now,
+                                              chunkSize: 3)
+            #expect(again.successes.count == 5 && again.added == 0, "identical re-posts succeed and add nothing")
+        }
+    }
+
     @Test("a cursor from one Database instance continues on another over the same store", arguments: Engine.available)
     func cursorAcrossInstances(engine: Engine) async throws {
         try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in

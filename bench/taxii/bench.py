@@ -65,6 +65,9 @@ def wait_http(url: str, timeout: float = 60):
 def start_clearinghouse(tmp: str, database: str | None):
     binary = os.environ.get("CLEARINGHOUSE_BIN") or str(REPO / ".build" / "debug" / "clearinghouse")
     store = ["--data-dir", tmp] + (["--database", database] if database else [])
+    if database:
+        # On PostgreSQL every process must share the key that seals secrets at rest.
+        os.environ.setdefault("CLEARINGHOUSE_SECRET_KEY", os.urandom(32).hex())
     run = lambda *a, stdin="": subprocess.run([binary, *a, *store], input=stdin, capture_output=True, text=True, check=True).stdout
     run("admin", "org", "create", "--name", "Bench", "--kind", "defender")
     run("admin", "user", "create", "--name", "bench", "--org", "Bench", "--role", "member", stdin="bench password 1\n")

@@ -70,7 +70,7 @@ struct TAXIIController {
 
     func respond(_ body: JSONValue, type: TAXIIMediaType = .taxii, status: HTTPResponse.Status = .ok,
                  headers extra: HTTPFields = [:]) -> Response {
-        respond(bytes: body.encoded(), type: type, status: status, headers: extra)
+        respond(bytes: Data(StixJSONWriter.bytes(body)), type: type, status: status, headers: extra)
     }
 
     func respond(bytes: Data, type: TAXIIMediaType, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
@@ -280,7 +280,7 @@ struct TAXIIController {
             "total_count": .int(status.totalCount),
             "success_count": .int(status.successes.count), "successes": details(status.successes),
             "failure_count": .int(status.failures.count), "failures": details(status.failures),
-            "pending_count": .int(status.pendings.count), "pendings": details(status.pendings),
+            "pending_count": .int(status.pendingCount), "pendings": details(status.pendings),
         ]
     }
 

@@ -91,6 +91,21 @@ public enum ThreatSharingSchema {
                     PRIMARY KEY (status_id, position))
                 """,
             ]
-        }
+        },
+        // A status keeps one row per stored chunk (its successes and failures as compact JSON)
+        // instead of one per object: a million-object import writes a thousand rows, not a
+        // million. Statuses written before this stay readable from taxii_status_details.
+        Migration(version: 310, name: "TAXII status parts, one row per chunk") { _ in
+            [
+                """
+                CREATE TABLE taxii_status_parts (
+                    status_id TEXT NOT NULL REFERENCES taxii_status(id) ON DELETE CASCADE,
+                    part BIGINT NOT NULL,
+                    successes TEXT NOT NULL,
+                    failures TEXT NOT NULL,
+                    PRIMARY KEY (status_id, part))
+                """,
+            ]
+        },
     ]
 }

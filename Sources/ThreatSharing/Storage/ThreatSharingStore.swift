@@ -55,6 +55,8 @@ public struct TAXIIStatus: Sendable, Hashable {
     public var pendings: [Detail]
     /// Versions newly stored (identical re-posts succeed without adding anything).
     public var added: Int
+    /// Objects of a request still being stored (a large import read while it runs).
+    public var pendingCount = 0
 }
 
 /// What a page of objects is asked for: the parsed TAXII query plus the endpoint's fixed filters.
@@ -200,18 +202,37 @@ public struct ThreatSharingStore: Sendable {
     /// `publish`). Writes in chunks so a large import does not hold one huge transaction.
     public func add(_ objects: [JSONValue], to collection: TAXIICollection, requester: String, actor: String, at now: Date,
                     validator: StixValidator = StixValidator(), chunkSize: Int = 1000) async throws -> TAXIIStatus {
+        try await add(count: objects.count, to: collection, requester: requester, actor: actor, at: now, validator: validator,
+                      chunkSize: chunkSize) { range in Array(objects[range]) }
+    }
+
+    /// The same, with objects supplied a chunk at a time (`objects(range)` returns the objects at
+    /// those positions), so a million-object import never holds every parsed object at once.
+    /// Objects are parsed and validated outside the transaction; each chunk is one transaction
+    /// that stores its new versions, its audit entry and its part of the status resource, so the
+    /// status (pending until the last chunk) always says exactly what was stored.
+    public func add(count: Int, to collection: TAXIICollection, requester: String, actor: String, at now: Date,
+                    validator: StixValidator = StixValidator(), chunkSize: Int = 1000,
+                    objects: (Range<Int>) throws -> [JSONValue]) async throws -> TAXIIStatus {
         var successes: [TAXIIStatus.Detail] = []
         var failures: [TAXIIStatus.Detail] = []
         var added = 0
-        var position: Int64 = 0
-        var detailRows: [(Int64, String, TAXIIStatus.Detail)] = []
         let statusId = UUID().uuidString.lowercased()
         let requestTime = StixTimestamp(microseconds: now.microsecondsSinceEpoch)
         var start = 0
+        var part: Int64 = 0
         repeat {
-            let chunk = Array(objects[start..<min(objects.count, start + chunkSize)])
-            let base = start
-            let outcome = try await db.write { conn -> (Int, [(Bool, TAXIIStatus.Detail)]) in
+            let range = start..<min(count, start + max(1, chunkSize))
+            let chunk = try objects(range)
+            // Validation needs no database: done before taking the writer.
+            let verdicts = chunk.enumerated().map { offset, object in
+                validator.validate(object, path: "$.objects[\(range.lowerBound + offset)]")
+            }
+            let done = range.upperBound
+            let isFirst = part == 0, isLast = done >= count
+            let (successCount, failureCount) = (successes.count, failures.count)
+            let thisPart = part
+            let outcome = try await db.write { conn -> (Int, [TAXIIStatus.Detail], [TAXIIStatus.Detail]) in
                 if conn.engine == .postgres {
                     // Writers to one collection take turns, so version flags and date_added stay
                     // consistent across server processes.
@@ -222,44 +243,44 @@ public struct ThreatSharingStore: Sendable {
                 let latest = try await conn.scalarInt(
                     "SELECT COALESCE(MAX(date_added_us), 0) FROM taxii_objects WHERE collection_id = $1", [.text(collection.id)])
                 let dateAdded = max(now.microsecondsSinceEpoch, latest)
-                var results: [(Bool, TAXIIStatus.Detail)] = []
+                var ok: [TAXIIStatus.Detail] = [], bad: [TAXIIStatus.Detail] = []
                 var valid: [ValidObject] = []
-                for (offset, object) in chunk.enumerated() {
-                    let index = base + offset
-                    switch validator.validate(object, path: "$.objects[\(index)]") {
+                valid.reserveCapacity(chunk.count)
+                for (object, verdict) in zip(chunk, verdicts) {
+                    switch verdict {
                     case .failure(let violation):
-                        results.append((false, TAXIIStatus.Detail(
+                        bad.append(TAXIIStatus.Detail(
                             objectId: violation.objectId ?? object["id"]?.stringValue ?? "", version: object["modified"]?.stringValue
-                                ?? object["created"]?.stringValue ?? "", message: violation.description)))
+                                ?? object["created"]?.stringValue ?? "", message: violation.description))
                     case .success(let summary):
                         let version = summary.versionTimestamp ?? StixTimestamp(microseconds: dateAdded)
                         valid.append(ValidObject(object: object, summary: summary, version: version))
-                        results.append((true, TAXIIStatus.Detail(objectId: summary.id, version: version.format(.millisecond), message: nil)))
+                        ok.append(TAXIIStatus.Detail(objectId: summary.id, version: version.format(.millisecond), message: nil))
                     }
                 }
                 let added = try await Self.insert(valid, dateAdded: dateAdded, collection: collection, on: conn)
                 if !chunk.isEmpty {
-                    let failed = results.filter { !$0.0 }.count
                     try await AuditLog.append(
                         AuditEvent(actor: actor, action: "taxii.objects.add", target: "taxii-collection:\(collection.id)",
                                    detail: ["status": statusId, "received": String(chunk.count), "added": String(added),
-                                            "failed": String(failed)]),
+                                            "failed": String(bad.count)]),
                         at: now, on: conn)
                 }
-                return (added, results)
+                try await Self.recordPart(
+                    statusId: statusId, part: thisPart, first: isFirst, last: isLast, apiRoot: collection.apiRoot,
+                    collectionId: collection.id, requester: requester, requestTime: requestTime, total: count,
+                    successCount: successCount + ok.count, failureCount: failureCount + bad.count, pending: count - done,
+                    successes: ok, failures: bad, on: conn)
+                return (added, ok, bad)
             }
             added += outcome.0
-            for (ok, d) in outcome.1 {
-                if ok { successes.append(d) } else { failures.append(d) }
-                detailRows.append((position, ok ? "success" : "failure", d))
-                position += 1
-            }
-            start += chunkSize
-        } while start < objects.count
-        let status = TAXIIStatus(id: statusId, status: "complete", requestTimestamp: requestTime, totalCount: objects.count,
-                                 successes: successes, failures: failures, pendings: [], added: added)
-        try await record(status, apiRoot: collection.apiRoot, collectionId: collection.id, requester: requester, details: detailRows)
-        return status
+            successes += outcome.1
+            failures += outcome.2
+            start = done
+            part += 1
+        } while start < count
+        return TAXIIStatus(id: statusId, status: "complete", requestTimestamp: requestTime, totalCount: count,
+                           successes: successes, failures: failures, pendings: [], added: added)
     }
 
     struct ValidObject {
@@ -305,7 +326,7 @@ public struct ThreatSharingStore: Sendable {
             }
         }
         var added = 0
-        for slice in fresh.chunks(of: 60) {
+        for slice in fresh.chunks(of: 200) {
             var rows: [String] = []
             var binds: [SQLValue] = []
             for item in slice {
@@ -317,7 +338,7 @@ public struct ThreatSharingStore: Sendable {
                 binds += [.text(collection.id), .text(s.id), .text(s.type), .text(s.effectiveSpecVersion), SQLValue(s.created?.microseconds),
                           SQLValue(s.modified?.microseconds), .int(item.version.microseconds), .int(dateAdded),
                           SQLValue(item.version.microseconds == versions.min()), SQLValue(item.version.microseconds == versions.max()),
-                          .int(Int64(tlp.rawValue)), .text(recipients), .text(String(decoding: item.object.encoded(), as: UTF8.self))]
+                          .int(Int64(tlp.rawValue)), .text(recipients), .text(StixJSONWriter.string(item.object))]
             }
             let inserted = try await conn.query("""
                 INSERT INTO taxii_objects (collection_id, object_id, type, spec_version, created_us, modified_us, version_us,
@@ -347,40 +368,43 @@ public struct ThreatSharingStore: Sendable {
 
     // MARK: Status
 
-    func record(_ status: TAXIIStatus, apiRoot: String, collectionId: String, requester: String,
-                details: [(Int64, String, TAXIIStatus.Detail)]) async throws {
-        try await db.write { conn in
+    /// Writes one chunk's share of a status resource: the status row on the first chunk
+    /// (`pending` until the last), its running counts after that, and the chunk's successes and
+    /// failures as one row of compact JSON (`[[id, version], …]`, `[[id, version, message], …]`)
+    /// instead of a row per object.
+    static func recordPart(statusId: String, part: Int64, first: Bool, last: Bool, apiRoot: String, collectionId: String,
+                           requester: String, requestTime: StixTimestamp, total: Int, successCount: Int, failureCount: Int,
+                           pending: Int, successes: [TAXIIStatus.Detail], failures: [TAXIIStatus.Detail],
+                           on conn: any SQLConnection) async throws {
+        let state = last ? "complete" : "pending"
+        if first {
             try await conn.execute("""
                 INSERT INTO taxii_status (id, api_root, collection_id, requester, status, request_us, total_count,
                     success_count, failure_count, pending_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                """, [.text(status.id), .text(apiRoot), .text(collectionId), .text(requester), .text(status.status),
-                      .int(status.requestTimestamp.microseconds), .int(Int64(status.totalCount)), .int(Int64(status.successes.count)),
-                      .int(Int64(status.failures.count)), .int(Int64(status.pendings.count))])
-            // Multi-row inserts keep a 20,000-object status to a few dozen statements.
-            var index = 0
-            while index < details.count {
-                let slice = details[index..<min(details.count, index + 100)]
-                var values: [String] = []
-                var binds: [SQLValue] = []
-                for (position, outcome, detail) in slice {
-                    let n = binds.count
-                    values.append("($\(n + 1), $\(n + 2), $\(n + 3), $\(n + 4), $\(n + 5), $\(n + 6))")
-                    binds += [.text(status.id), .int(position), .text(outcome), .text(detail.objectId), .text(detail.version),
-                              SQLValue(detail.message)]
-                }
-                try await conn.execute(
-                    "INSERT INTO taxii_status_details (status_id, position, outcome, object_id, version, message) VALUES "
-                        + values.joined(separator: ", "), binds)
-                index += 100
-            }
+                """, [.text(statusId), .text(apiRoot), .text(collectionId), .text(requester), .text(state),
+                      .int(requestTime.microseconds), .int(Int64(total)), .int(Int64(successCount)),
+                      .int(Int64(failureCount)), .int(Int64(pending))])
+        } else {
+            try await conn.execute(
+                "UPDATE taxii_status SET status = $2, success_count = $3, failure_count = $4, pending_count = $5 WHERE id = $1",
+                [.text(statusId), .text(state), .int(Int64(successCount)), .int(Int64(failureCount)), .int(Int64(pending))])
         }
+        guard !successes.isEmpty || !failures.isEmpty else { return }
+        func list(_ details: [TAXIIStatus.Detail]) -> String {
+            StixJSONWriter.string(.array(details.map { d in
+                .array([.string(d.objectId), .string(d.version)] + (d.message.map { [JSONValue.string($0)] } ?? []))
+            }))
+        }
+        try await conn.execute(
+            "INSERT INTO taxii_status_parts (status_id, part, successes, failures) VALUES ($1, $2, $3, $4)",
+            [.text(statusId), .int(part), .text(list(successes)), .text(list(failures))])
     }
 
     /// A status resource, visible to the requester who caused it and to administrators.
     public func status(id: String, apiRoot: String, for reader: Reader) async throws -> TAXIIStatus? {
         try await db.read { conn in
             guard let row = try await conn.first(
-                "SELECT id, requester, status, request_us, total_count FROM taxii_status WHERE id = $1 AND api_root = $2",
+                "SELECT id, requester, status, request_us, total_count, pending_count FROM taxii_status WHERE id = $1 AND api_root = $2",
                 [.text(id), .text(apiRoot)]) else { return nil }
             let requester = try row.string("requester")
             guard reader.isAdmin || requester == "user:\(reader.userId)" else { return nil }
@@ -397,8 +421,29 @@ public struct ThreatSharingStore: Sendable {
                 default: status.pendings.append(d)
                 }
             }
+            // Statuses written since migration 310 keep one row per chunk.
+            for row in try await conn.query(
+                "SELECT successes, failures FROM taxii_status_parts WHERE status_id = $1 ORDER BY part", [.text(id)]) {
+                status.successes += try Self.details(try row.string("successes"))
+                status.failures += try Self.details(try row.string("failures"))
+            }
+            status.pendingCount = max(Int(try row.int("pending_count")), status.pendings.count)
             return status
         }
+    }
+
+    /// Reads a status part's `[[id, version(, message)], …]`. A plain loop: see `relationships(of:)`.
+    static func details(_ text: String) throws -> [TAXIIStatus.Detail] {
+        let value: JSONValue
+        do { value = try JSONValue.parse(Data(text.utf8)) } catch { throw StorageError.engine("status part is not JSON: \(error)") }
+        var out: [TAXIIStatus.Detail] = []
+        for item in value.arrayValue ?? [] {
+            guard let fields = item.arrayValue, fields.count >= 2, let id = fields[0].stringValue, let version = fields[1].stringValue else {
+                throw StorageError.engine("status part has a malformed entry")
+            }
+            out.append(TAXIIStatus.Detail(objectId: id, version: version, message: fields.count > 2 ? fields[2].stringValue : nil))
+        }
+        return out
     }
 
     // MARK: Reading
@@ -423,7 +468,10 @@ public struct ThreatSharingStore: Sendable {
         if let after = q.addedAfter { conditions.append("o.date_added_us > \(bind(.int(after.microseconds)))") }
         if let next = q.next {
             let a = bind(.int(next.dateAdded.microseconds)), s = bind(.int(next.sequence))
-            conditions.append("(o.date_added_us > \(a) OR (o.date_added_us = \(a) AND o.seq > \(s)))")
+            // A row-value comparison, not `a > x OR (a = x AND s > y)`: PostgreSQL then starts the
+            // (collection, date_added, seq) index scan at the cursor (0.7 ms for a page 900,000 rows
+            // deep, against 900 ms scanning from the start). SQLite plans both forms alike.
+            conditions.append("(o.date_added_us, o.seq) > (\(a), \(s))")
         }
         let limit = bind(.int(Int64(q.limit + 1)))
         // With ids the rows are few: sorting them must not tempt the planner into walking the
