@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Black-box tests of the vulnerability clearinghouse: the `clearinghouse cvss` command against the
-Red Hat CVSS test vectors, and the HTTP intake (SARIF twice, one bad record, embargoed cases) on a
-real server. Prints `PASS name` / `FAIL name: reason` per test; exit 1 when any failed.
+Red Hat CVSS test vectors, the HTTP intake (SARIF twice, one bad record, embargoed cases) on a
+real server, `vulns ingest` refusing a disabled user, and `vulns scans who`. Prints `PASS name` / `FAIL name: reason` per test; exit 1 when any failed.
 
     CLEARINGHOUSE_BIN=.build/debug/clearinghouse python3 Tests/system/vulns/run.py
 
@@ -74,6 +74,42 @@ def test_intake_over_http():
         check(bob.get("/vulns/cases?q=zlib").json()["total"] == 0, "outsider finds the embargoed case by search")
         check(bob.get(f"/vulns/cases/{secret['case_id']}").status_code == 404, "outsider opens the embargoed case")
         check(alice.get(f"/vulns/cases/{secret['case_id']}").status_code == 200, "reporter cannot open own case")
+    finally:
+        server.stop()
+
+
+def test_cli_ingest_refuses_a_disabled_user_and_scans_who_answers():
+    server = harness.Server().start()
+    try:
+        admin = server.api(server.mint_token())
+        lab = admin.post("/orgs", {"name": "Lab A", "kind": "ai-developer"}).json()["id"]
+        other = admin.post("/orgs", {"name": "Lab C", "kind": "ai-developer"}).json()["id"]
+        ids = {}
+        for name, org in [("carol", lab), ("dave", lab), ("erin", other)]:
+            r = admin.post("/users", {"name": name, "org": org, "role": "member", "password": "a long password 1"})
+            check(r.status_code in (200, 201), f"create user {name}: {r.status_code} {r.text}")
+            ids[name] = r.json()["user"]["id"]
+        r = admin.session.patch(admin.base + f"/users/{ids['dave']}", json={"disabled": True}, timeout=10)
+        check(r.status_code == 200, f"disable dave: {r.status_code} {r.text}")
+        report = Path(harness.temp_dir()) / "report.json"
+        report.write_text(json.dumps({"title": "Overflow in a parser"}))
+        refused = server.cli("vulns", "ingest", "--format", "json", "--user", "dave", str(report), check_ok=False)
+        check(refused.returncode != 0 and "no active user named dave" in refused.stderr + refused.stdout,
+              f"ingest as a disabled user: exit {refused.returncode}: {refused.stdout} {refused.stderr}")
+        accepted = server.cli("vulns", "ingest", "--format", "json", "--user", "carol", str(report))
+        check(json.loads(accepted.stdout)["created"] == 1, f"ingest as an active user: {accepted.stdout}")
+
+        carol = server.api(server.mint_token("carol"))
+        r = carol.post("/scans", {"title": "Fuzz expat", "targets": ["pkg:github/libexpat/libexpat", "https://github.com/libexpat/libexpat"],
+                                  "starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-02-01T00:00:00Z", "method": "fuzzing"})
+        check(r.status_code == 201, f"declare: {r.status_code} {r.text}")
+        who = server.cli("vulns", "scans", "who", "--user", "carol", "--at", "2030-01-05T00:00:00Z", "pkg:github/libexpat/libexpat@R_2_6_0")
+        lines = [json.loads(line) for line in who.stdout.splitlines() if line.strip()]
+        check([line["title"] for line in lines] == ["Fuzz expat"] and lines[0]["org"] == "Lab A", f"who (owner): {who.stdout}")
+        hidden = server.cli("vulns", "scans", "who", "--user", "erin", "https://github.com/libexpat/libexpat")
+        check(hidden.stdout.strip() == "" and "0 campaigns" in hidden.stderr, f"who (outsider): {hidden.stdout} {hidden.stderr}")
+        bad = server.cli("vulns", "scans", "who", "--user", "carol", "cpe:2.3:a:libexpat", check_ok=False)
+        check(bad.returncode != 0 and "TARGET" in bad.stderr, f"malformed target: {bad.returncode} {bad.stderr}")
     finally:
         server.stop()
 
