@@ -39,13 +39,13 @@ struct ScanPages {
         let query: ScanQuery
         do {
             query = try await ScanController.query(q, directory: services.directory)
-        } catch let error as InputError {
-            model["error"] = error.message
-            model["campaigns"] = [] as [Any]
-            return services.pages.render("vulns-scans", model, chrome: try await web.chrome("Scan registry", nav: "vulns", context: context),
-                                         status: .badRequest)
-        } catch DomainError.invalid(_, let reason) {
-            model["error"] = reason
+        } catch {
+            // A malformed search is shown next to the search box, like a refused form.
+            switch error {
+            case let input as InputError: model["error"] = input.message
+            case DomainError.invalid(_, let reason): model["error"] = reason
+            default: throw error
+            }
             model["campaigns"] = [] as [Any]
             return services.pages.render("vulns-scans", model, chrome: try await web.chrome("Scan registry", nav: "vulns", context: context),
                                          status: .badRequest)

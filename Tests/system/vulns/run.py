@@ -51,15 +51,23 @@ def test_cvss_cli_rejects_bad_metric():
     check(out.returncode != 0 and "SA" in out.stderr, f"missing SA not named: {out.stderr!r}")
 
 
+def members(admin, orgs):
+    """Creates each organisation (an AI developer) and its member users; returns user ids by name."""
+    ids = {}
+    for org_name, users in orgs.items():
+        org = admin.post("/orgs", {"name": org_name, "kind": "ai-developer"}).json()["id"]
+        for name in users:
+            r = admin.post("/users", {"name": name, "org": org, "role": "member", "password": "a long password 1"})
+            check(r.status_code in (200, 201), f"create user {name}: {r.status_code} {r.text}")
+            ids[name] = r.json()["user"]["id"]
+    return ids
+
+
 def test_intake_over_http():
     server = harness.Server().start()
     try:
         admin = server.api(server.mint_token())
-        lab = admin.post("/orgs", {"name": "Lab A", "kind": "ai-developer"}).json()["id"]
-        other = admin.post("/orgs", {"name": "Lab B", "kind": "ai-developer"}).json()["id"]
-        for name, org in [("alice", lab), ("bob", other)]:
-            r = admin.post("/users", {"name": name, "org": org, "role": "member", "password": "a long password 1"})
-            check(r.status_code in (200, 201), f"create user {name}: {r.status_code} {r.text}")
+        members(admin, {"Lab A": ["alice"], "Lab B": ["bob"]})
         alice, bob = server.api(server.mint_token("alice")), server.api(server.mint_token("bob"))
         log = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "scan"}}, "results": [
             {"ruleId": "CWE-79", "message": {"text": f"xss {i}"}, "fingerprints": {"f": str(i)}} for i in range(200)
@@ -82,13 +90,7 @@ def test_cli_ingest_refuses_a_disabled_user_and_scans_who_answers():
     server = harness.Server().start()
     try:
         admin = server.api(server.mint_token())
-        lab = admin.post("/orgs", {"name": "Lab A", "kind": "ai-developer"}).json()["id"]
-        other = admin.post("/orgs", {"name": "Lab C", "kind": "ai-developer"}).json()["id"]
-        ids = {}
-        for name, org in [("carol", lab), ("dave", lab), ("erin", other)]:
-            r = admin.post("/users", {"name": name, "org": org, "role": "member", "password": "a long password 1"})
-            check(r.status_code in (200, 201), f"create user {name}: {r.status_code} {r.text}")
-            ids[name] = r.json()["user"]["id"]
+        ids = members(admin, {"Lab A": ["carol", "dave"], "Lab C": ["erin"]})
         r = admin.session.patch(admin.base + f"/users/{ids['dave']}", json={"disabled": True}, timeout=10)
         check(r.status_code == 200, f"disable dave: {r.status_code} {r.text}")
         report = Path(harness.temp_dir()) / "report.json"
