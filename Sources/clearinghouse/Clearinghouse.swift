@@ -59,6 +59,13 @@ struct Failure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// The reader a command acts as (`--user NAME`): refuses a missing or disabled user, as signing in does.
+func activeReader(named name: String, on db: any Database) async throws -> Reader {
+    let directory = Directory(db: db)
+    guard let user = try await directory.user(named: name), !user.disabled else { throw Failure("no active user named \(name)") }
+    return try await directory.reader(for: user)
+}
+
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
     @OptionGroup var storage: StorageOptions

@@ -23,11 +23,7 @@ struct IncidentCommand: AsyncParsableCommand {
             let userName = user, id = id, out = URL(fileURLWithPath: out)
             let secrets = try storage.resolve().secretBox()
             let written = try await storage.withDatabase(logger: commandLogger("clearinghouse.incident")) { db in
-                let directory = Directory(db: db)
-                guard let user = try await directory.user(named: userName), !user.disabled else {
-                    throw Failure("no active user named \(userName)")
-                }
-                let reader = try await directory.reader(for: user)
+                let reader = try await activeReader(named: userName, on: db)
                 let store = IncidentStore(db: db, clock: .system, secrets: secrets)
                 do {
                     let export = try await store.export(id: id, reader: reader)

@@ -167,7 +167,7 @@ struct WebController {
          "summary": "Model records, compute ledgers and estimates against every policy, coverage inquiries, and 30-day pre-release access windows with trusted partners."],
         ["name": "Benchmarks", "status": "available", "link": "/benchmarks",
          "summary": "Cyber-capability evaluations run against model endpoints, scored with confidence bounds and drawn against the EO 14409 capability thresholds."],
-        ["name": "Vulnerability clearinghouse", "status": "cases available; scan registry and advisories coming next", "link": "/vulns",
+        ["name": "Vulnerability clearinghouse", "status": "cases and the scan registry available; advisories coming next", "link": "/vulns",
          "summary": "Report intake and deduplication, validation workflow, SSVC/KEV/EPSS prioritisation and embargoed coordination cases."],
         ["name": "Threat sharing", "status": "available", "link": "/intel",
          "summary": "A TAXII 2.1 feed of STIX 2.1 intelligence with TLP 2.0 enforced for each reader."],

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Black-box tests of the vulnerability clearinghouse: the `clearinghouse cvss` command against the
-Red Hat CVSS test vectors, and the HTTP intake (SARIF twice, one bad record, embargoed cases) on a
-real server. Prints `PASS name` / `FAIL name: reason` per test; exit 1 when any failed.
+Red Hat CVSS test vectors, the HTTP intake (SARIF twice, one bad record, embargoed cases) on a
+real server, `vulns ingest` refusing a disabled user, and `vulns scans who`. Prints `PASS name` / `FAIL name: reason` per test; exit 1 when any failed.
 
     CLEARINGHOUSE_BIN=.build/debug/clearinghouse python3 Tests/system/vulns/run.py
 
@@ -55,15 +55,23 @@ def test_cvss_cli_rejects_bad_metric():
     check(out.returncode != 0 and "SA" in out.stderr, f"missing SA not named: {out.stderr!r}")
 
 
+def members(admin, orgs):
+    """Creates each organisation (an AI developer) and its member users; returns user ids by name."""
+    ids = {}
+    for org_name, users in orgs.items():
+        org = admin.post("/orgs", {"name": org_name, "kind": "ai-developer"}).json()["id"]
+        for name in users:
+            r = admin.post("/users", {"name": name, "org": org, "role": "member", "password": "a long password 1"})
+            check(r.status_code in (200, 201), f"create user {name}: {r.status_code} {r.text}")
+            ids[name] = r.json()["user"]["id"]
+    return ids
+
+
 def test_intake_over_http():
     server = harness.Server().start()
     try:
         admin = server.api(server.mint_token())
-        lab = admin.post("/orgs", {"name": "Lab A", "kind": "ai-developer"}).json()["id"]
-        other = admin.post("/orgs", {"name": "Lab B", "kind": "ai-developer"}).json()["id"]
-        for name, org in [("alice", lab), ("bob", other)]:
-            r = admin.post("/users", {"name": name, "org": org, "role": "member", "password": "a long password 1"})
-            check(r.status_code in (200, 201), f"create user {name}: {r.status_code} {r.text}")
+        members(admin, {"Lab A": ["alice"], "Lab B": ["bob"]})
         alice, bob = server.api(server.mint_token("alice")), server.api(server.mint_token("bob"))
         log = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "scan"}}, "results": [
             {"ruleId": "CWE-79", "message": {"text": f"xss {i}"}, "fingerprints": {"f": str(i)}} for i in range(200)
@@ -259,6 +267,36 @@ def test_advisory_feed_objects_parse_as_stix():
             stix2.parse(o, allow_custom=True)
         vuln = next(o for o in objects if o["type"] == "vulnerability")
         check(vuln["name"] == "CVE-2026-3333", f"vulnerability name {vuln['name']}")
+    finally:
+        server.stop()
+
+
+def test_cli_ingest_refuses_a_disabled_user_and_scans_who_answers():
+    server = harness.Server().start()
+    try:
+        admin = server.api(server.mint_token())
+        ids = members(admin, {"Lab A": ["carol", "dave"], "Lab C": ["erin"]})
+        r = admin.session.patch(admin.base + f"/users/{ids['dave']}", json={"disabled": True}, timeout=10)
+        check(r.status_code == 200, f"disable dave: {r.status_code} {r.text}")
+        report = Path(harness.temp_dir()) / "report.json"
+        report.write_text(json.dumps({"title": "Overflow in a parser"}))
+        refused = server.cli("vulns", "ingest", "--format", "json", "--user", "dave", str(report), check_ok=False)
+        check(refused.returncode != 0 and "no active user named dave" in refused.stderr + refused.stdout,
+              f"ingest as a disabled user: exit {refused.returncode}: {refused.stdout} {refused.stderr}")
+        accepted = server.cli("vulns", "ingest", "--format", "json", "--user", "carol", str(report))
+        check(json.loads(accepted.stdout)["created"] == 1, f"ingest as an active user: {accepted.stdout}")
+
+        carol = server.api(server.mint_token("carol"))
+        r = carol.post("/scans", {"title": "Fuzz expat", "targets": ["pkg:github/libexpat/libexpat", "https://github.com/libexpat/libexpat"],
+                                  "starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-02-01T00:00:00Z", "method": "fuzzing"})
+        check(r.status_code == 201, f"declare: {r.status_code} {r.text}")
+        who = server.cli("vulns", "scans", "who", "--user", "carol", "--at", "2030-01-05T00:00:00Z", "pkg:github/libexpat/libexpat@R_2_6_0")
+        lines = [json.loads(line) for line in who.stdout.splitlines() if line.strip()]
+        check([line["title"] for line in lines] == ["Fuzz expat"] and lines[0]["org"] == "Lab A", f"who (owner): {who.stdout}")
+        hidden = server.cli("vulns", "scans", "who", "--user", "erin", "https://github.com/libexpat/libexpat")
+        check(hidden.stdout.strip() == "" and "0 campaigns" in hidden.stderr, f"who (outsider): {hidden.stdout} {hidden.stderr}")
+        bad = server.cli("vulns", "scans", "who", "--user", "carol", "cpe:2.3:a:libexpat", check_ok=False)
+        check(bad.returncode != 0 and "TARGET" in bad.stderr, f"malformed target: {bad.returncode} {bad.stderr}")
     finally:
         server.stop()
 
