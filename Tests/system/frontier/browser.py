@@ -70,7 +70,8 @@ def run(epoch_csv=None):
             today = datetime.datetime.now(datetime.timezone.utc).date()
             _date(walk, "#w-start", today)
             _date(walk, "#w-end", today + datetime.timedelta(days=20))
-            Select(walk.find("#w-inv", "invitee")).select_by_visible_text("Red Team (trusted-partner)")
+            # Invitees are check boxes (several may be invited at once), one per organisation id.
+            walk.find(f"#w-inv-{people['partner'][0]}", "the Red Team invitee check box").click()
             walk.submit("form[action$='/windows']")
             check("remaining" in walk.text(), "the window clock is not shown in words")
             v = {"id": version_id}
@@ -86,6 +87,11 @@ def run(epoch_csv=None):
             _sign_in(walk, "partner", "a long test password 1")
             walk.open(f"/frontier/versions/{v['id']}")
             walk.inspect("frontier-version-partner", "Atlas 1.0", links=False)
+            # The invitee reads and accepts the terms on the window's own page.
+            window_path = walk.find("a[href^='/frontier/windows/']", "the link to the access window").get_attribute("href")
+            walk.driver.get(window_path)
+            walk.inspect("frontier-window-partner", "Access window for Atlas 1.0", links=False)
+            walk.find("#accept-confirm", "the acceptance check box").click()
             walk.submit("form[action*='/accept']")
             check("Red Team: accepted terms" in walk.text(), "the acceptance is not shown by organisation name")
 
