@@ -194,13 +194,19 @@ class Walk:
 
 
 def _stale(element) -> bool:
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 
     try:
         element.is_enabled()
         return False
     except StaleElementReferenceException:
         return True
+    except WebDriverException as error:
+        # While the old document is being replaced Chromium may answer for its node with this
+        # inspector error instead of a stale-element one: it means the same thing.
+        if "does not belong to the document" in str(error):
+            return True
+        raise
 
 
 def _select(element, visible_text: str):
