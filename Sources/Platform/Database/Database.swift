@@ -62,3 +62,12 @@ public protocol Database: Sendable {
     func statistics() -> PoolStatistics
     func close() async throws
 }
+
+/// Placeholder lists for set-based statements (`IN (…)` lists, multi-row `VALUES`), in the seam's
+/// `$n` form that both engines accept.
+public enum SQLPlaceholders {
+    /// `$from, $from+1, …` for `count` values.
+    public static func list(_ count: Int, from first: Int) -> String {
+        (first..<(first + count)).map { "$\($0)" }.joined(separator: ", ")
+    }
+}

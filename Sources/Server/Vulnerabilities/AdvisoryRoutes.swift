@@ -154,7 +154,7 @@ enum AdvisoryFeed {
             var names: [JSONValue] = []
             if !ids.isEmpty {
                 let rows = try await db.read { conn in
-                    try await conn.query("SELECT name FROM users WHERE id IN (\(ids.indices.map { "$\($0 + 1)" }.joined(separator: ", "))) ORDER BY name",
+                    try await conn.query("SELECT name FROM users WHERE id IN (\(SQLPlaceholders.list(ids.count, from: 1))) ORDER BY name",
                                          ids.map { .text($0) })
                 }
                 names = try rows.map { .string(try $0.string("name")) }

@@ -300,7 +300,7 @@ public struct ThreatSharingStore: Sendable {
         var existing: [String: Set<Int64>] = [:]
         for slice in ids.chunks(of: 500) {
             let rows = try await conn.query(
-                "SELECT object_id, version_us FROM taxii_objects WHERE collection_id = $1 AND object_id IN (\(placeholders(slice.count, from: 2)))",
+                "SELECT object_id, version_us FROM taxii_objects WHERE collection_id = $1 AND object_id IN (\(SQLPlaceholders.list(slice.count, from: 2)))",
                 [.text(collection.id)] + slice.map(SQLValue.text))
             for row in rows { existing[try row.string("object_id"), default: []].insert(try row.int("version_us")) }
         }
@@ -321,7 +321,7 @@ public struct ThreatSharingStore: Sendable {
         for (column, list) in [("is_first", clearFirst), ("is_last", clearLast)] where !list.isEmpty {
             for slice in list.sorted().chunks(of: 500) {
                 try await conn.execute(
-                    "UPDATE taxii_objects SET \(column) = 0 WHERE collection_id = $1 AND \(column) = 1 AND object_id IN (\(placeholders(slice.count, from: 2)))",
+                    "UPDATE taxii_objects SET \(column) = 0 WHERE collection_id = $1 AND \(column) = 1 AND object_id IN (\(SQLPlaceholders.list(slice.count, from: 2)))",
                     [.text(collection.id)] + slice.map(SQLValue.text))
             }
         }
@@ -334,7 +334,7 @@ public struct ThreatSharingStore: Sendable {
                 let versions = all[s.id] ?? []
                 let tlp = s.tlp ?? collection.defaultTLP
                 let recipients = tlp == .red ? LabelColumns.encodeList(s.recipients ?? []) : ","
-                rows.append("(\(placeholders(13, from: binds.count + 1)))")
+                rows.append("(\(SQLPlaceholders.list(13, from: binds.count + 1)))")
                 binds += [.text(collection.id), .text(s.id), .text(s.type), .text(s.effectiveSpecVersion), SQLValue(s.created?.microseconds),
                           SQLValue(s.modified?.microseconds), .int(item.version.microseconds), .int(dateAdded),
                           SQLValue(item.version.microseconds == versions.min()), SQLValue(item.version.microseconds == versions.max()),
@@ -349,11 +349,6 @@ public struct ThreatSharingStore: Sendable {
             added += inserted.count
         }
         return added
-    }
-
-    /// `$from, $from+1, …` for `count` values.
-    static func placeholders(_ count: Int, from first: Int) -> String {
-        (first..<(first + count)).map { "$\($0)" }.joined(separator: ", ")
     }
 
     /// For other areas (the vulnerability clearinghouse's advisories): publishes STIX objects

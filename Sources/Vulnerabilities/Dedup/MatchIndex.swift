@@ -49,7 +49,7 @@ final class MatchIndex {
             for start in stride(from: 0, to: values.count, by: 500) {
                 let slice = values[start..<min(values.count, start + 500)]
                 let rows = try await conn.query(
-                    "SELECT DISTINCT value, case_id FROM vuln_report_keys WHERE kind = $1 AND value IN (\(SQLList.placeholders(slice.count, from: 2)))",
+                    "SELECT DISTINCT value, case_id FROM vuln_report_keys WHERE kind = $1 AND value IN (\(SQLPlaceholders.list(slice.count, from: 2)))",
                     [.text(kind.rawValue)] + slice.map(SQLValue.text))
                 for row in rows {
                     storedCases[DedupKey(kind: kind, value: try row.string("value")), default: []].append(try row.string("case_id"))
@@ -110,13 +110,8 @@ final class MatchIndex {
     }
 }
 
-/// Helpers for set-based statements: `IN (…)` lists and multi-row `VALUES`.
+/// Multi-row `INSERT … VALUES` for set-based statements (placeholder lists: `SQLPlaceholders`).
 enum SQLList {
-    /// `$from, $from+1, …` for `count` values.
-    static func placeholders(_ count: Int, from first: Int) -> String {
-        (first..<(first + count)).map { "$\($0)" }.joined(separator: ", ")
-    }
-
     /// Inserts `rows` into `table` with as many rows per statement as keep the binds under 2,000.
     static func insert(into table: String, columns: String, _ rows: [[SQLValue]], on conn: any SQLConnection) async throws {
         guard let width = rows.first?.count else { return }
@@ -125,7 +120,7 @@ enum SQLList {
             let slice = rows[start..<min(rows.count, start + perStatement)]
             var tuples: [String] = []
             tuples.reserveCapacity(slice.count)
-            for i in 0..<slice.count { tuples.append("(\(placeholders(width, from: i * width + 1)))") }
+            for i in 0..<slice.count { tuples.append("(\(SQLPlaceholders.list(width, from: i * width + 1)))") }
             try await conn.execute("INSERT INTO \(table) (\(columns)) VALUES \(tuples.joined(separator: ", "))", Array(slice.joined()))
         }
     }
