@@ -16,6 +16,8 @@ struct DefenderHome: Encodable, Sendable {
     struct Remediation: Encodable, Sendable {
         let directive: String, open: Int, overdue: Int, dueSoon: Int, total: Int
         let nextDue: [RemediationItemDTO]
+        /// The same items as stored, for the page (not encoded).
+        let nextItems: [RemediationItem]
         enum CodingKeys: String, CodingKey { case directive, open, overdue, dueSoon = "due_soon", total, nextDue = "next_due" }
     }
     struct Feed: Encodable, Sendable {
@@ -70,7 +72,7 @@ struct DefenderHomeBuilder {
             org: .init(id: org.id, name: org.name, kind: org.kind.rawValue), generatedAt: now,
             remediation: .init(directive: try await vulns.remediationDirective(orgId: id, reader: viewer).rawValue, open: summary.open,
                                overdue: summary.overdue, dueSoon: summary.dueSoon, total: summary.total,
-                               nextDue: next.map { RemediationItemDTO($0, now: now) }),
+                               nextDue: next.map { RemediationItemDTO($0, now: now) }, nextItems: next),
             feeds: try await feeds(orgReader: orgReader, viewer: viewer),
             advisories: try await advisories(orgReader: orgReader, store: vulns),
             toolAccess: try await toolAccess(orgReader: orgReader, viewer: viewer))

@@ -50,7 +50,7 @@ struct DefenderPages {
         let coordinator = VulnerabilityStore.isRemediationCoordinator(reader)
         let home = try await DefenderHomeBuilder(services: services).build(orgId: org, viewer: reader)
         let now = services.clock.now()
-        let next = try await store.remediationItems(reader: reader, filter: RemediationFilter(orgId: home.org.id, status: .open), limit: 10).items
+        let next = home.remediation.nextItems
         var model: [String: Any] = [
             "org": home.org.name, "orgId": home.org.id, "kind": home.org.kind, "coordinator": coordinator,
             "directive": RemediationDirective(rawValue: home.remediation.directive)?.displayName ?? home.remediation.directive,
