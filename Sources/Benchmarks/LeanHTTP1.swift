@@ -278,7 +278,7 @@ final class LeanHTTP1Pool: Sendable {
     private func connect(on loop: any EventLoop, deadline: NIODeadline) -> EventLoopFuture<any Channel> {
         let remaining = deadline - .now()
         let connectTimeout = min(TimeAmount.seconds(10), max(.milliseconds(1), remaining))
-        return ClientBootstrap(group: loop)
+        let bootstrap = ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
@@ -287,7 +287,11 @@ final class LeanHTTP1Pool: Sendable {
                     try channel.pipeline.syncOperations.addHandler(LeanHTTP1Handler())
                 }
             }
-            .connect(host: target.host, port: target.port)
+        // An IP literal needs no resolver (NIO would otherwise run getaddrinfo and a happy-eyeballs
+        // race for each of up to --max-connections connections).
+        let connecting = (try? SocketAddress(ipAddress: target.host, port: target.port)).map { bootstrap.connect(to: $0) }
+            ?? bootstrap.connect(host: target.host, port: target.port)
+        return connecting
             .flatMapThrowing { channel -> any Channel in
                 let refused = self.state.withLock { state -> Bool in
                     if state.shutDown { return true }
@@ -356,9 +360,10 @@ final class LeanHTTP1Pool: Sendable {
             return result
         }
         for waiter in waiters { waiter.fail(ModelCallError.transport("client shut down")) }
-        for channel in channels {
-            try? await channel.close()
-        }
+        // All closes start at once; then wait for each (500 connections closed one after another
+        // cost a round through the event loop apiece at the end of every run).
+        let closing = channels.map { $0.close() }
+        for closed in closing { try? await closed.get() }
     }
 }
 

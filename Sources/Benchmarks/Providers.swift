@@ -8,6 +8,7 @@ import Foundation
 import Platform
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 public enum ProviderKind: String, Sendable, Codable {
@@ -135,7 +136,12 @@ public final class ModelHTTPClients: Sendable {
     let maxConnections: Int
     private let leanPools = Mutex<[LeanTarget: LeanHTTP1Pool]>([:])
 
-    public init(maxConnections: Int) {
+    /// The event loop plain-http connections live on; nil spreads them over NIO's shared group.
+    let loop: (any EventLoop)?
+
+    /// `loop`: put every plain-http connection on this one event loop (see `EventLoopTaskExecutor`).
+    public init(maxConnections: Int, loop: (any EventLoop)? = nil) {
+        self.loop = loop
         let total = max(1, maxConnections)
         self.maxConnections = total
         let pools = (total + Self.connectionsPerPool - 1) / Self.connectionsPerPool
@@ -166,7 +172,7 @@ public final class ModelHTTPClients: Sendable {
         let key = LeanTarget(host: target.host, port: target.port, path: "")
         return leanPools.withLock { pools in
             if let pool = pools[key] { return pool }
-            let pool = LeanHTTP1Pool(target: key, maxConnections: maxConnections)
+            let pool = LeanHTTP1Pool(target: key, maxConnections: maxConnections, group: loop ?? MultiThreadedEventLoopGroup.singleton)
             pools[key] = pool
             return pool
         }
@@ -201,10 +207,12 @@ public struct HTTPModelProvider: ModelProvider {
         lean = LeanTarget(url: Self.endpoint(spec, base: base)).map { (clients.leanPool(for: $0), $0.path) }
     }
 
-    /// Runs `body` with a provider whose HTTP client lives exactly as long as the call.
+    /// Runs `body` with a provider whose HTTP client lives exactly as long as the call. With
+    /// `executor`, plain-http connections live on its event loop.
     public static func with<T: Sendable>(spec: ModelSpec, baseURL: String, apiKey: String?, maxConnections: Int,
+                                         executor: EventLoopTaskExecutor? = nil,
                                          _ body: (HTTPModelProvider) async throws -> T) async throws -> T {
-        let clients = ModelHTTPClients(maxConnections: maxConnections)
+        let clients = ModelHTTPClients(maxConnections: maxConnections, loop: executor?.loop)
         let provider = HTTPModelProvider(spec: spec, baseURL: baseURL, apiKey: apiKey, clients: clients)
         do {
             let result = try await body(provider)

@@ -215,11 +215,16 @@ public struct EvalRunner: Sendable {
     public var provider: any ModelProvider
     public var options: RunOptions
     public var verifier: ExploitVerifier?
+    /// Where sample tasks run when set: `eval run` gives the event loop its connections live on
+    /// (see `EventLoopTaskExecutor`). Ignored for exploit suites, whose scoring waits on processes.
+    public var executor: (any TaskExecutor)?
 
-    public init(provider: any ModelProvider, options: RunOptions, verifier: ExploitVerifier? = nil) {
+    public init(provider: any ModelProvider, options: RunOptions, verifier: ExploitVerifier? = nil,
+                executor: (any TaskExecutor)? = nil) {
         self.provider = provider
         self.options = options
         self.verifier = verifier
+        self.executor = executor
     }
 
     /// Starts a new run: writes the header, then runs every (sample, epoch). Fails if the log exists.
@@ -276,6 +281,8 @@ public struct EvalRunner: Sendable {
         // Only the fields statistics need are kept per sample, so memory stays flat however long the run.
         var slim: [SampleKey: SampleRecord] = records.mapValues { Self.slim($0) }
         let width = max(1, options.maxConnections)
+        let preferred = suite.scorer.type == .exploit ? nil : executor
+        try await withTaskExecutorPreference(preferred) {
         try await withThrowingTaskGroup(of: (SampleRecord, Data).self) { group in
             var next = 0
             func addNext() {
@@ -296,6 +303,7 @@ public struct EvalRunner: Sendable {
                 report(force: false)
                 addNext()
             }
+        }
         }
         report(force: true)
         let ordered = slim.values.sorted { ($0.epoch, $0.sampleID) < ($1.epoch, $1.sampleID) }

@@ -191,9 +191,11 @@ enum EvalSession {
             progress = { (p: RunProgress) in FileHandle.standardError.write(Data("\r\u{1B}[K\(p.line)".utf8)) }
         }
         let watcher = progress
+        // One event loop carries the run's plain-http connections and its sample tasks.
+        let executor = EventLoopTaskExecutor.shared()
         let summary = try await HTTPModelProvider.with(spec: spec, baseURL: baseURL, apiKey: spec.apiKey(),
-                                                       maxConnections: options.maxConnections) { provider in
-            try await body(EvalRunner(provider: provider, options: options, verifier: verifier), watcher)
+                                                       maxConnections: options.maxConnections, executor: executor) { provider in
+            try await body(EvalRunner(provider: provider, options: options, verifier: verifier, executor: executor), watcher)
         }
         if progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
         printSummary(summary, json: json, model: spec.description)

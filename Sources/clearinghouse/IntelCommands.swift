@@ -65,9 +65,12 @@ struct Intel: AsyncParsableCommand {
         @OptionGroup var storage: StorageOptions
         @Argument(help: "The JSON file.") var file: String
         @Option(help: "The collection id.") var collection: String
+        @Option(help: "Objects per transaction (TAXII posts use 1,000). Larger chunks write fewer index pages per object and hold more in memory.")
+        var chunkSize = 20000
 
-        /// Objects per transaction for imports (TAXII posts use 1,000).
-        static let chunkSize = 5000
+        func validate() throws {
+            guard (1...1_000_000).contains(chunkSize) else { throw ValidationError("--chunk-size must be between 1 and 1000000") }
+        }
 
         func run() async throws {
             let started = Date()
@@ -83,7 +86,7 @@ struct Intel: AsyncParsableCommand {
                 let store = ThreatSharingStore(db: db)
                 guard let target = try await store.collection(id: collection) else { throw DomainError.notFound("collection") }
                 return try await store.add(count: body.count, to: target, requester: Intel.actor, actor: Intel.actor, at: Date(),
-                                           chunkSize: Import.chunkSize) { range in
+                                           chunkSize: chunkSize) { range in
                     do { return try body.objects(range) } catch { throw Failure("\(file): \(error)") }
                 }
             }

@@ -46,6 +46,17 @@ struct DatasetTests {
         #expect(samples[1].input == .text("Multi\nline"))
     }
 
+    @Test func jsonlLineEndingsBlankLinesAndNoFinalNewline() throws {
+        let jsonl = Data("{\"input\": \"a\"}\r\n\n  \t\r\n{\"input\": \"b – ü\"}\r\n{\"input\": \"c\"}".utf8)
+        let samples = try DatasetLoader.parse(jsonl, format: .jsonl)
+        #expect(samples.map(\.input) == [.text("a"), .text("b – ü"), .text("c")])
+        #expect(try DatasetLoader.parse(Data(), format: .jsonl).isEmpty)
+        // Line numbers count the blank lines, so an error points at the right line.
+        #expect(throws: BenchmarkError.invalidInput(location: "line 4", reason: "not valid JSON")) {
+            try DatasetLoader.parse(Data("{\"input\": \"a\"}\n\n\r\n{oops\r\n".utf8), format: .jsonl)
+        }
+    }
+
     @Test func errorsNameTheLineOrPath() {
         let jsonl = Data("{\"input\": \"ok\"}\n{\"target\": \"x\"}\n".utf8)
         #expect(throws: BenchmarkError.missingField(location: "line 2: $.input")) { try DatasetLoader.parse(jsonl, format: .jsonl) }

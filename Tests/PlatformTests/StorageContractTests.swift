@@ -77,6 +77,18 @@ struct StorageContractTests {
         }
     }
 
+    @Test("placeholders inside quoted text and non-ASCII SQL are left alone", arguments: Engine.available)
+    func placeholdersInLiterals(engine: Engine) async throws {
+        try await TestDatabases.with(engine) { test in
+            let rows = try await test.db.read { conn in
+                try await conn.query("SELECT 'ünï $1 ''$2''' AS lit, $1 AS v, $2 AS w", [.text("bound"), .int(7)])
+            }
+            #expect(try rows[0].string("lit") == "ünï $1 '$2'")
+            #expect(try rows[0].string("v") == "bound")
+            #expect(try rows[0].int("w") == 7)
+        }
+    }
+
     @Test("a failed write transaction leaves nothing behind", arguments: Engine.available)
     func rollback(engine: Engine) async throws {
         try await TestDatabases.with(engine) { test in

@@ -118,6 +118,33 @@ struct StoreTests {
         }
     }
 
+    @Test("each stored chunk gets its own date_added, later than everything before it, even at one clock reading",
+          arguments: Engine.available)
+    func dateAddedPerChunk(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in
+            let f = try await StoreFixture(db: test.db)
+            let objects = (0..<25).map { indicator($0, tlp: .green) }
+            let ids = objects.map { $0["id"]!.stringValue! }
+            _ = try await f.store.add(Array(objects[..<23]), to: f.collection, requester: "t", actor: "t", at: f.now, chunkSize: 10)
+            // A second request stamped with the same clock reading still lands after the first.
+            _ = try await f.store.add(Array(objects[23...]), to: f.collection, requester: "t", actor: "t", at: f.now, chunkSize: 10)
+            let access = try await f.access(f.admin)
+            let page = try await f.store.page(collectionId: f.collection.id, access: access,
+                                              request: ObjectPageRequest(query: TAXIIQuery(limit: 100)))
+            let added = page.rows.map(\.dateAdded.microseconds)
+            #expect(page.rows.map(\.objectId) == ids, "stored in the order posted")
+            #expect(added.first == f.now.microsecondsSinceEpoch)
+            #expect(Set(added).count == 4, "chunks of 10, 10 and 3, then one of 2: \(Set(added).sorted())")
+            #expect(zip(added, added.dropFirst()).allSatisfy { $0 <= $1 })
+            // Polling with added_after at the last date_added seen returns exactly what came later.
+            let rest = try await f.store.page(collectionId: f.collection.id, access: access, request: ObjectPageRequest(
+                query: TAXIIQuery(addedAfter: page.rows[9].dateAdded, limit: 100)))
+            #expect(rest.rows.map(\.objectId) == Array(ids[10...]))
+            // Keyset pages of 4 still cover everything exactly once across the chunk boundaries.
+            #expect(try await allPages(f.store, f.collection, access, limit: 4).ids == ids)
+        }
+    }
+
     @Test("SQL visibility agrees with the Swift rule for every reader and level", arguments: Engine.available)
     func ruleAgreement(engine: Engine) async throws {
         try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in

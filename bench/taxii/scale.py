@@ -7,7 +7,7 @@
   paginate   as_pages(get_objects) over the whole collection at 1,000 per page; seconds, objects
              seen, and the server's resident memory sampled while it pages (peak and final)
 
-usage: scale.py [--count 1000000] [--engine sqlite|postgres] [--bundle PATH] [--lookups 1000]
+usage: scale.py [--count 1000000] [--engine sqlite|postgres] [--bundle PATH] [--lookups 1000] [--chunk-size N] [--ingest-only]
 PostgreSQL: --postgres URL (default the local ch_test database); a fresh schema is made and dropped.
 Clearinghouse: CLEARINGHOUSE_BIN (default .build/release/clearinghouse). Prints JSON lines.
 """
@@ -55,6 +55,8 @@ def main() -> int:
     ap.add_argument("--postgres", default="postgres://ch:ch@127.0.0.1:5432/ch_test?sslmode=disable")
     ap.add_argument("--bundle", default=None)
     ap.add_argument("--lookups", type=int, default=1000)
+    ap.add_argument("--chunk-size", type=int, default=None, help="intel import --chunk-size (default: the command's own)")
+    ap.add_argument("--ingest-only", action="store_true", help="stop after the import")
     args = ap.parse_args()
     binary = os.environ.get("CLEARINGHOUSE_BIN") or str(REPO / ".build" / "release" / "clearinghouse")
     bundle = args.bundle or f"/tmp/taxii-scale-{args.count}.json"
@@ -85,12 +87,18 @@ def main() -> int:
 
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
-        out = run("intel", "import", bundle, "--collection", cid)
+        chunk = ["--chunk-size", str(args.chunk_size)] if args.chunk_size else []
+        out = run("intel", "import", bundle, "--collection", cid, *chunk)
+        result["chunk_size"] = args.chunk_size or "default"
+
         elapsed = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         result.update(import_output=out.strip().splitlines()[-1], ingest_seconds=round(elapsed, 1),
                       ingest_objects_per_second=round(args.count / elapsed), import_peak_rss_mb=round(max(peak, before) / 1024))
         print(json.dumps(result), file=sys.stderr, flush=True)
+        if args.ingest_only:
+            print(json.dumps(result), flush=True)
+            return 0
 
         port = free_port()
         log = open(Path(tmp) / "serve.log", "w")

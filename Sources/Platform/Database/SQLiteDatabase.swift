@@ -31,10 +31,19 @@ public final class SQLiteDatabase: Database {
             // WAL lets readers work beside the writer; FULL makes each commit durable before it is acknowledged.
             _ = try await writer.query("PRAGMA journal_mode=WAL", [])
             try await Self.configure(writer)
+            // The writer keeps up to 64 MiB of pages (SQLite's default is 2 MiB). Inserts into the
+            // random-keyed indexes of a large table (STIX ids, CVE ids) touch a new leaf page
+            // almost every row; with 2 MiB the writer re-read those pages and spilled dirty ones to
+            // the WAL in mid-transaction. Checkpoints every 16,384 pages (64 MiB of WAL, default
+            // 1,000), so a page dirtied by several transactions is copied back once, not each time.
+            _ = try await writer.query("PRAGMA cache_size=-65536", [])
+            _ = try await writer.query("PRAGMA wal_autocheckpoint=16384", [])
+            _ = try await writer.query("PRAGMA temp_store=MEMORY", [])
             var readers: [SQLiteConnection] = []
             for _ in 0..<readerCount {
                 let reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger, on: loop)
                 try await Self.configure(reader)
+                _ = try await reader.query("PRAGMA cache_size=-8192", [])
                 readers.append(reader)
             }
             return SQLiteDatabase(path: path, threadPool: pool, writer: writer, readers: readers)
@@ -163,15 +172,20 @@ struct SQLiteSQLConnection: SQLConnection {
     }
 
     /// Rewrites `$1` placeholders to SQLite's numbered `?1`, leaving quoted text alone.
+    /// Works on UTF-8 bytes (both characters are ASCII, so no multi-byte sequence is touched):
+    /// a 200-row insert has 2,600 placeholders, and walking it by `Character` cost 5% of an import.
     static func translate(_ sql: String) -> String {
-        guard sql.contains("$") else { return sql }
-        var out = ""
-        out.reserveCapacity(sql.utf8.count)
-        var inQuote = false
-        for ch in sql {
-            if ch == "'" { inQuote.toggle() }
-            if ch == "$" && !inQuote { out.append("?") } else { out.append(ch) }
+        var bytes = Array(sql.utf8)
+        var inQuote = false, changed = false
+        for i in bytes.indices {
+            switch bytes[i] {
+            case UInt8(ascii: "'"): inQuote.toggle()
+            case UInt8(ascii: "$") where !inQuote:
+                bytes[i] = UInt8(ascii: "?")
+                changed = true
+            default: break
+            }
         }
-        return out
+        return changed ? String(decoding: bytes, as: UTF8.self) : sql
     }
 }

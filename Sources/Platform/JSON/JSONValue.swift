@@ -22,6 +22,11 @@ public enum JSONValue: Sendable, Hashable {
         return try result.get()
     }
 
+    /// The same over bytes already in memory (one line of a JSONL file, without copying it out).
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws(JSONValueError) -> JSONValue {
+        try JSONParser.parse(bytes)
+    }
+
     /// Compact JSON with sorted keys: stable bytes for storage and comparison of identical versions.
     public func encoded() -> Data {
         let encoder = JSONEncoder()

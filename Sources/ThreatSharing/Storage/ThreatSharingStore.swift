@@ -208,27 +208,29 @@ public struct ThreatSharingStore: Sendable {
 
     /// The same, with objects supplied a chunk at a time (`objects(range)` returns the objects at
     /// those positions), so a million-object import never holds every parsed object at once.
-    /// Objects are parsed and validated outside the transaction; each chunk is one transaction
-    /// that stores its new versions, its audit entry and its part of the status resource, so the
-    /// status (pending until the last chunk) always says exactly what was stored.
+    /// Objects are parsed, validated and serialised outside the transaction, the next chunk while
+    /// the current one is being written (two cores: one parses, one runs SQLite); each chunk is one
+    /// transaction that stores its new versions, its audit entry and its part of the status
+    /// resource, so the status (pending until the last chunk) always says exactly what was stored.
     public func add(count: Int, to collection: TAXIICollection, requester: String, actor: String, at now: Date,
                     validator: StixValidator = StixValidator(), chunkSize: Int = 1000,
-                    objects: (Range<Int>) throws -> [JSONValue]) async throws -> TAXIIStatus {
+                    objects: @escaping @Sendable (Range<Int>) throws -> [JSONValue]) async throws -> TAXIIStatus {
         var successes: [TAXIIStatus.Detail] = []
         var failures: [TAXIIStatus.Detail] = []
         var added = 0
         let statusId = UUID().uuidString.lowercased()
         let requestTime = StixTimestamp(microseconds: now.microsecondsSinceEpoch)
-        var start = 0
+        let size = max(1, chunkSize)
+        func prepare(_ range: Range<Int>) -> Task<PreparedChunk, any Error> {
+            Task { try PreparedChunk(range: range, objects: try objects(range), validator: validator) }
+        }
+        var next: Task<PreparedChunk, any Error>? = prepare(0..<min(count, size))
+        defer { next?.cancel() }
         var part: Int64 = 0
-        repeat {
-            let range = start..<min(count, start + max(1, chunkSize))
-            let chunk = try objects(range)
-            // Validation needs no database: done before taking the writer.
-            let verdicts = chunk.enumerated().map { offset, object in
-                validator.validate(object, path: "$.objects[\(range.lowerBound + offset)]")
-            }
-            let done = range.upperBound
+        while let pending = next {
+            let chunk = try await pending.value
+            let done = chunk.range.upperBound
+            next = done < count ? prepare(done..<min(count, done + size)) : nil
             let isFirst = part == 0, isLast = done >= count
             let (successCount, failureCount) = (successes.count, failures.count)
             let thisPart = part
@@ -239,54 +241,88 @@ public struct ThreatSharingStore: Sendable {
                     try await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", [.text(collection.id)])
                 }
                 // date_added never moves backwards within a collection, so added_after polling
-                // does not skip a version stored by a process whose clock lags.
+                // does not skip a version stored by a process whose clock lags; and each chunk gets
+                // its own (one microsecond later than the last stored), so a keyset page deep in
+                // a million-object import starts at its chunk instead of scanning every row that
+                // shares one date_added (SQLite cannot bound the `(date_added, seq) >` cursor by seq).
                 let latest = try await conn.scalarInt(
                     "SELECT COALESCE(MAX(date_added_us), 0) FROM taxii_objects WHERE collection_id = $1", [.text(collection.id)])
-                let dateAdded = max(now.microsecondsSinceEpoch, latest)
-                var ok: [TAXIIStatus.Detail] = [], bad: [TAXIIStatus.Detail] = []
-                var valid: [ValidObject] = []
-                valid.reserveCapacity(chunk.count)
-                for (object, verdict) in zip(chunk, verdicts) {
-                    switch verdict {
-                    case .failure(let violation):
-                        bad.append(TAXIIStatus.Detail(
-                            objectId: violation.objectId ?? object["id"]?.stringValue ?? "", version: object["modified"]?.stringValue
-                                ?? object["created"]?.stringValue ?? "", message: violation.description))
-                    case .success(let summary):
-                        let version = summary.versionTimestamp ?? StixTimestamp(microseconds: dateAdded)
-                        valid.append(ValidObject(object: object, summary: summary, version: version))
-                        ok.append(TAXIIStatus.Detail(objectId: summary.id, version: version.format(.millisecond), message: nil))
+                let dateAdded = max(now.microsecondsSinceEpoch, latest + 1)
+                // Objects without created/modified (observables) are versioned by date_added, known
+                // only now; everything else was settled while the chunk was prepared.
+                var valid = chunk.valid, ok = chunk.successes
+                if chunk.unversioned {
+                    ok = []
+                    for index in valid.indices {
+                        if valid[index].version == nil { valid[index].version = StixTimestamp(microseconds: dateAdded) }
+                        ok.append(TAXIIStatus.Detail(objectId: valid[index].summary.id, version: valid[index].version!.format(.millisecond),
+                                                     message: nil))
                     }
                 }
                 let added = try await Self.insert(valid, dateAdded: dateAdded, collection: collection, on: conn)
-                if !chunk.isEmpty {
+                if !chunk.range.isEmpty {
                     try await AuditLog.append(
                         AuditEvent(actor: actor, action: "taxii.objects.add", target: "taxii-collection:\(collection.id)",
-                                   detail: ["status": statusId, "received": String(chunk.count), "added": String(added),
-                                            "failed": String(bad.count)]),
+                                   detail: ["status": statusId, "received": String(chunk.range.count), "added": String(added),
+                                            "failed": String(chunk.failures.count)]),
                         at: now, on: conn)
                 }
                 try await Self.recordPart(
                     statusId: statusId, part: thisPart, first: isFirst, last: isLast, apiRoot: collection.apiRoot,
                     collectionId: collection.id, requester: requester, requestTime: requestTime, total: count,
-                    successCount: successCount + ok.count, failureCount: failureCount + bad.count, pending: count - done,
-                    successes: ok, failures: bad, on: conn)
-                return (added, ok, bad)
+                    successCount: successCount + ok.count, failureCount: failureCount + chunk.failures.count, pending: count - done,
+                    successes: ok, failures: chunk.failures, on: conn)
+                return (added, ok, chunk.failures)
             }
             added += outcome.0
             successes += outcome.1
             failures += outcome.2
-            start = done
             part += 1
-        } while start < count
+        }
         return TAXIIStatus(id: statusId, status: "complete", requestTimestamp: requestTime, totalCount: count,
                            successes: successes, failures: failures, pendings: [], added: added)
     }
 
-    struct ValidObject {
-        var object: JSONValue
+    /// One chunk parsed, validated and serialised, ready for its transaction. Successes and
+    /// failures keep the order the objects were posted in, as the status lists them.
+    struct PreparedChunk: Sendable {
+        var range: Range<Int>
+        var valid: [ValidObject] = []
+        /// One per valid object, unless `unversioned` (then made in the transaction).
+        var successes: [TAXIIStatus.Detail] = []
+        var failures: [TAXIIStatus.Detail] = []
+        /// Some valid object has neither `modified` nor `created`.
+        var unversioned = false
+
+        init(range: Range<Int>, objects: [JSONValue], validator: StixValidator) throws {
+            self.range = range
+            valid.reserveCapacity(objects.count)
+            for (offset, object) in objects.enumerated() {
+                try Task.checkCancellation()
+                switch validator.validate(object, path: "$.objects[\(range.lowerBound + offset)]") {
+                case .failure(let violation):
+                    failures.append(TAXIIStatus.Detail(
+                        objectId: violation.objectId ?? object["id"]?.stringValue ?? "", version: object["modified"]?.stringValue
+                            ?? object["created"]?.stringValue ?? "", message: violation.description))
+                case .success(let summary):
+                    let version = summary.versionTimestamp
+                    valid.append(ValidObject(summary: summary, version: version, body: StixJSONWriter.string(object)))
+                    if let version {
+                        successes.append(TAXIIStatus.Detail(objectId: summary.id, version: version.format(.millisecond), message: nil))
+                    } else {
+                        unversioned = true
+                    }
+                }
+            }
+        }
+    }
+
+    struct ValidObject: Sendable {
         var summary: StixObjectSummary
-        var version: StixTimestamp
+        /// nil until the transaction knows date_added (an object without created/modified).
+        var version: StixTimestamp?
+        /// The object's canonical JSON, as stored.
+        var body: String
     }
 
     /// Stores validated versions that are not already there, in a few statements per chunk: one
@@ -296,19 +332,24 @@ public struct ThreatSharingStore: Sendable {
     static func insert(_ items: [ValidObject], dateAdded: Int64, collection: TAXIICollection,
                        on conn: any SQLConnection) async throws -> Int {
         guard !items.isEmpty else { return 0 }
-        let ids = Array(Set(items.map(\.summary.id))).sorted()
+        let ids = Array(Set(items.map(\.summary.id)))
         var existing: [String: Set<Int64>] = [:]
-        for slice in ids.chunks(of: 500) {
+        for slice in ids.chunks(of: 1000) {
             let rows = try await conn.query(
                 "SELECT object_id, version_us FROM taxii_objects WHERE collection_id = $1 AND object_id IN (\(SQLPlaceholders.list(slice.count, from: 2)))",
                 [.text(collection.id)] + slice.map(SQLValue.text))
             for row in rows { existing[try row.string("object_id"), default: []].insert(try row.int("version_us")) }
         }
+        // The bulk case: every id is new and appears once, so each row is its object's first and
+        // last version and no flags change.
+        if existing.isEmpty && ids.count == items.count {
+            return try await insertRows(items, dateAdded: dateAdded, collection: collection, on: conn) { _ in (true, true) }
+        }
         // Re-posting a stored version, or the same version twice in one body, adds nothing.
         var all = existing
         var fresh: [ValidObject] = []
-        for item in items where all[item.summary.id]?.contains(item.version.microseconds) != true {
-            all[item.summary.id, default: []].insert(item.version.microseconds)
+        for item in items where all[item.summary.id]?.contains(item.version!.microseconds) != true {
+            all[item.summary.id, default: []].insert(item.version!.microseconds)
             fresh.append(item)
         }
         guard !fresh.isEmpty else { return 0 }
@@ -325,30 +366,51 @@ public struct ThreatSharingStore: Sendable {
                     [.text(collection.id)] + slice.map(SQLValue.text))
             }
         }
+        return try await insertRows(fresh, dateAdded: dateAdded, collection: collection, on: conn) { item in
+            let versions = all[item.summary.id] ?? []
+            let version = item.version!.microseconds
+            return (version == versions.min(), version == versions.max())
+        }
+    }
+
+    /// Multi-row inserts of versions known to be new; `flags` says whether each is its object's
+    /// first and last version. Returns how many rows were added.
+    static func insertRows(_ items: [ValidObject], dateAdded: Int64, collection: TAXIICollection, on conn: any SQLConnection,
+                           flags: (ValidObject) -> (first: Bool, last: Bool)) async throws -> Int {
         var added = 0
-        for slice in fresh.chunks(of: 200) {
-            var rows: [String] = []
+        for slice in items.chunks(of: rowsPerInsert) {
             var binds: [SQLValue] = []
+            binds.reserveCapacity(slice.count * 13)
             for item in slice {
                 let s = item.summary
-                let versions = all[s.id] ?? []
+                let (first, last) = flags(item)
                 let tlp = s.tlp ?? collection.defaultTLP
                 let recipients = tlp == .red ? LabelColumns.encodeList(s.recipients ?? []) : ","
-                rows.append("(\(SQLPlaceholders.list(13, from: binds.count + 1)))")
+                let version = item.version!.microseconds
                 binds += [.text(collection.id), .text(s.id), .text(s.type), .text(s.effectiveSpecVersion), SQLValue(s.created?.microseconds),
-                          SQLValue(s.modified?.microseconds), .int(item.version.microseconds), .int(dateAdded),
-                          SQLValue(item.version.microseconds == versions.min()), SQLValue(item.version.microseconds == versions.max()),
-                          .int(Int64(tlp.rawValue)), .text(recipients), .text(StixJSONWriter.string(item.object))]
+                          SQLValue(s.modified?.microseconds), .int(version), .int(dateAdded),
+                          SQLValue(first), SQLValue(last),
+                          .int(Int64(tlp.rawValue)), .text(recipients), .text(item.body)]
             }
-            let inserted = try await conn.query("""
-                INSERT INTO taxii_objects (collection_id, object_id, type, spec_version, created_us, modified_us, version_us,
-                    date_added_us, is_first, is_last, tlp, recipients, body)
-                VALUES \(rows.joined(separator: ", "))
-                ON CONFLICT (collection_id, object_id, version_us) DO NOTHING RETURNING seq
-                """, binds)
-            added += inserted.count
+            let sql = slice.count == rowsPerInsert ? Self.fullInsert : Self.insertSQL(rows: slice.count)
+            added += try await conn.query(sql, binds).count
         }
         return added
+    }
+
+    /// Rows per multi-row INSERT (13 values each, within both engines' bind limits).
+    static let rowsPerInsert = 200
+    /// The statement for a full slice, built once: 2,600 placeholders are not worth writing again per slice.
+    static let fullInsert = insertSQL(rows: rowsPerInsert)
+
+    static func insertSQL(rows: Int) -> String {
+        let values = (0..<rows).map { "(\(SQLPlaceholders.list(13, from: $0 * 13 + 1)))" }.joined(separator: ", ")
+        return """
+            INSERT INTO taxii_objects (collection_id, object_id, type, spec_version, created_us, modified_us, version_us,
+                date_added_us, is_first, is_last, tlp, recipients, body)
+            VALUES \(values)
+            ON CONFLICT (collection_id, object_id, version_us) DO NOTHING RETURNING seq
+            """
     }
 
     /// For other areas (the vulnerability clearinghouse's advisories): publishes STIX objects
