@@ -178,8 +178,10 @@ public final class ModelHTTPClients: Sendable {
         }
     }
 
-    public func shutdown() async throws {
-        for pool in leanPools.withLock({ Array($0.values) }) { await pool.shutdown() }
+    /// `waitForClose: false` leaves plain-http connections closing in the background (see
+    /// `LeanHTTP1Pool.shutdown`); AsyncHTTPClient's pools are always shut down in full.
+    public func shutdown(waitForClose: Bool = true) async throws {
+        for pool in leanPools.withLock({ Array($0.values) }) { await pool.shutdown(waitForClose: waitForClose) }
         var firstError: (any Error)?
         for client in clients {
             do { try await client.shutdown() } catch { firstError = firstError ?? error }
@@ -208,18 +210,19 @@ public struct HTTPModelProvider: ModelProvider {
     }
 
     /// Runs `body` with a provider whose HTTP client lives exactly as long as the call. With
-    /// `executor`, plain-http connections live on its event loop.
+    /// `executor`, plain-http connections live on its event loop; `waitForClose: false` is for a
+    /// process that exits right after (see `ModelHTTPClients.shutdown`).
     public static func with<T: Sendable>(spec: ModelSpec, baseURL: String, apiKey: String?, maxConnections: Int,
-                                         executor: EventLoopTaskExecutor? = nil,
+                                         executor: EventLoopTaskExecutor? = nil, waitForClose: Bool = true,
                                          _ body: (HTTPModelProvider) async throws -> T) async throws -> T {
         let clients = ModelHTTPClients(maxConnections: maxConnections, loop: executor?.loop)
         let provider = HTTPModelProvider(spec: spec, baseURL: baseURL, apiKey: apiKey, clients: clients)
         do {
             let result = try await body(provider)
-            try await clients.shutdown()
+            try await clients.shutdown(waitForClose: waitForClose)
             return result
         } catch {
-            try? await clients.shutdown()
+            try? await clients.shutdown(waitForClose: waitForClose)
             throw error
         }
     }

@@ -232,8 +232,9 @@ public struct EvalRunner: Sendable {
                       progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunSummary {
         let writer = try RunLogWriter(path: logPath, create: true)
         defer { writer.closeFile() }
+        // The header is one write(2) like every line: it survives SIGKILL at once, and power loss
+        // after the first periodic fsync (the policy above), without a sync of its own.
         try writer.append(try RunLog.encodeLine(.header(header)))
-        writer.sync()
         return try await run(suite: suite, samples: samples, header: header, existing: [], sink: writer,
                              logPath: logPath, progress: progress)
     }

@@ -204,12 +204,14 @@ extension IncidentStore {
                                      seed: "incident:\(incident.id):collection:\(collection.id):tlp:\(request.tlp.name):personal:\(request.includePersonal)",
                                      modified: now)
         let objects = IncidentSTIX.objects(incident, view: view)
-        let status = try await sharing.publish(objects, collectionId: collection.id, actor: reader.userName, at: now)
-        guard status.failures.isEmpty else {
-            throw DomainError.conflict("the collection refused \(status.failures.count) of \(objects.count) objects: \(status.failures.first?.message ?? "")")
-        }
         let fields = request.includePersonal ? [] : request.personalFields.map(\.rawValue).sorted()
+        // The objects, the share record and its audit entry commit together: a failure anywhere
+        // leaves neither objects without a share nor a share without objects.
         try await db.write { conn in
+            let status = try await ThreatSharingStore.publish(objects, to: collection, actor: reader.userName, at: now, on: conn)
+            guard status.failures.isEmpty else {
+                throw DomainError.conflict("the collection refused \(status.failures.count) of \(objects.count) objects: \(status.failures.first?.message ?? "")")
+            }
             try await conn.execute("""
                 INSERT INTO incident_feed_shares (id, incident_id, collection_id, tlp, include_personal, personal_fields, recipients, object_count, shared_at, shared_by)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)

@@ -191,10 +191,12 @@ enum EvalSession {
             progress = { (p: RunProgress) in FileHandle.standardError.write(Data("\r\u{1B}[K\(p.line)".utf8)) }
         }
         let watcher = progress
-        // One event loop carries the run's plain-http connections and its sample tasks.
+        // One event loop carries the run's plain-http connections and its sample tasks. The command
+        // exits after the summary, so it does not wait for its connections to finish closing.
         let executor = EventLoopTaskExecutor.shared()
         let summary = try await HTTPModelProvider.with(spec: spec, baseURL: baseURL, apiKey: spec.apiKey(),
-                                                       maxConnections: options.maxConnections, executor: executor) { provider in
+                                                       maxConnections: options.maxConnections, executor: executor,
+                                                       waitForClose: false) { provider in
             try await body(EvalRunner(provider: provider, options: options, verifier: verifier, executor: executor), watcher)
         }
         if progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -145,6 +145,31 @@ struct StoreTests {
         }
     }
 
+    @Test("publishing inside the caller's transaction commits with it or not at all", arguments: Engine.available)
+    func publishInsideATransaction(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in
+            let f = try await StoreFixture(db: test.db)
+            struct Abandoned: Error {}
+            let collection = f.collection, now = f.now
+            await #expect(throws: Abandoned.self) {
+                try await test.db.write { conn in
+                    let status = try await ThreatSharingStore.publish([indicator(1, tlp: .green)], to: collection, actor: "t", at: now, on: conn)
+                    #expect(status.successes.count == 1)
+                    throw Abandoned()
+                }
+            }
+            let access = try await f.access(f.admin)
+            #expect(try await f.store.count(collectionId: collection.id, access: access) == 0, "rolled back with the caller")
+            let status = try await test.db.write { conn in
+                try await ThreatSharingStore.publish([indicator(2, tlp: .green)], to: collection, actor: "t", at: now, on: conn)
+            }
+            #expect(status.added == 1 && status.failures.isEmpty)
+            #expect(try await f.store.count(collectionId: collection.id, access: access) == 1)
+            let stored = try await f.store.status(id: status.id, apiRoot: collection.apiRoot, for: f.admin)
+            #expect(stored?.successes.map(\.objectId) == [indicator(2, tlp: nil)["id"]!.stringValue!])
+        }
+    }
+
     @Test("SQL visibility agrees with the Swift rule for every reader and level", arguments: Engine.available)
     func ruleAgreement(engine: Engine) async throws {
         try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in

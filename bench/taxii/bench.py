@@ -6,7 +6,7 @@ server, memory backend), one after the other in one run, through PyPI `taxii2-cl
   lookup      get_objects(id=...) (match[id]) for random ids; median and p99 in ms
   paginate    as_pages(get_objects) over the whole collection; seconds and objects seen
 
-usage: bench.py --target clearinghouse|medallion --count N [--batch 500] [--lookups 300] [--phase-timeout S]
+usage: bench.py --target clearinghouse|medallion --count N [--batch 500] [--lookups 300] [--phase-timeout S] [--ingest-only]
 Clearinghouse: CLEARINGHOUSE_BIN (default .build/debug/clearinghouse); medallion: MEDALLION_BIN.
 Prints one JSON line of results.
 """
@@ -118,6 +118,7 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--lookups", type=int, default=300)
     ap.add_argument("--phase-timeout", type=float, default=600)
+    ap.add_argument("--ingest-only", action="store_true", help="stop after the ingest phase")
     ap.add_argument("--database", default=None, help="postgres:// URL (Clearinghouse only)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="taxii-bench-")
@@ -137,6 +138,9 @@ def main() -> int:
         elapsed = time.perf_counter() - started
         result.update(ingested=stored, ingest_seconds=round(elapsed, 2), ingest_objects_per_second=round(stored / elapsed, 1))
         print(json.dumps(result), file=sys.stderr, flush=True)
+        if args.ingest_only:
+            print(json.dumps(result), flush=True)
+            return 0
         ids = [o["id"] for o in data[:stored]]
         times = []
         lookup_started = time.perf_counter()

@@ -234,45 +234,10 @@ public struct ThreatSharingStore: Sendable {
             let isFirst = part == 0, isLast = done >= count
             let (successCount, failureCount) = (successes.count, failures.count)
             let thisPart = part
-            let outcome = try await db.write { conn -> (Int, [TAXIIStatus.Detail], [TAXIIStatus.Detail]) in
-                if conn.engine == .postgres {
-                    // Writers to one collection take turns, so version flags and date_added stay
-                    // consistent across server processes.
-                    try await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", [.text(collection.id)])
-                }
-                // date_added never moves backwards within a collection, so added_after polling
-                // does not skip a version stored by a process whose clock lags; and each chunk gets
-                // its own (one microsecond later than the last stored), so a keyset page deep in
-                // a million-object import starts at its chunk instead of scanning every row that
-                // shares one date_added (SQLite cannot bound the `(date_added, seq) >` cursor by seq).
-                let latest = try await conn.scalarInt(
-                    "SELECT COALESCE(MAX(date_added_us), 0) FROM taxii_objects WHERE collection_id = $1", [.text(collection.id)])
-                let dateAdded = max(now.microsecondsSinceEpoch, latest + 1)
-                // Objects without created/modified (observables) are versioned by date_added, known
-                // only now; everything else was settled while the chunk was prepared.
-                var valid = chunk.valid, ok = chunk.successes
-                if chunk.unversioned {
-                    ok = []
-                    for index in valid.indices {
-                        if valid[index].version == nil { valid[index].version = StixTimestamp(microseconds: dateAdded) }
-                        ok.append(TAXIIStatus.Detail(objectId: valid[index].summary.id, version: valid[index].version!.format(.millisecond),
-                                                     message: nil))
-                    }
-                }
-                let added = try await Self.insert(valid, dateAdded: dateAdded, collection: collection, on: conn)
-                if !chunk.range.isEmpty {
-                    try await AuditLog.append(
-                        AuditEvent(actor: actor, action: "taxii.objects.add", target: "taxii-collection:\(collection.id)",
-                                   detail: ["status": statusId, "received": String(chunk.range.count), "added": String(added),
-                                            "failed": String(chunk.failures.count)]),
-                        at: now, on: conn)
-                }
-                try await Self.recordPart(
-                    statusId: statusId, part: thisPart, first: isFirst, last: isLast, apiRoot: collection.apiRoot,
-                    collectionId: collection.id, requester: requester, requestTime: requestTime, total: count,
-                    successCount: successCount + ok.count, failureCount: failureCount + chunk.failures.count, pending: count - done,
-                    successes: ok, failures: chunk.failures, on: conn)
-                return (added, ok, chunk.failures)
+            let outcome = try await db.write { conn in
+                try await Self.store(chunk, collection: collection, status: StatusPart(
+                    id: statusId, part: thisPart, first: isFirst, last: isLast, requester: requester, requestTime: requestTime,
+                    total: count, successesBefore: successCount, failuresBefore: failureCount), actor: actor, at: now, on: conn)
             }
             added += outcome.0
             successes += outcome.1
@@ -281,6 +246,63 @@ public struct ThreatSharingStore: Sendable {
         }
         return TAXIIStatus(id: statusId, status: "complete", requestTimestamp: requestTime, totalCount: count,
                            successes: successes, failures: failures, pendings: [], added: added)
+    }
+
+    /// Where a chunk's outcome goes in its status resource.
+    struct StatusPart: Sendable {
+        var id: String
+        var part: Int64
+        var first: Bool
+        var last: Bool
+        var requester: String
+        var requestTime: StixTimestamp
+        var total: Int
+        var successesBefore: Int
+        var failuresBefore: Int
+    }
+
+    /// One chunk's transaction: its new versions, its audit entry and its part of the status
+    /// resource. Returns (versions added, successes, failures).
+    static func store(_ chunk: PreparedChunk, collection: TAXIICollection, status: StatusPart, actor: String, at now: Date,
+                      on conn: any SQLConnection) async throws -> (Int, [TAXIIStatus.Detail], [TAXIIStatus.Detail]) {
+        if conn.engine == .postgres {
+            // Writers to one collection take turns, so version flags and date_added stay
+            // consistent across server processes.
+            try await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", [.text(collection.id)])
+        }
+        // date_added never moves backwards within a collection, so added_after polling
+        // does not skip a version stored by a process whose clock lags; and each chunk gets
+        // its own (one microsecond later than the last stored), so a keyset page deep in
+        // a million-object import starts at its chunk instead of scanning every row that
+        // shares one date_added (SQLite cannot bound the `(date_added, seq) >` cursor by seq).
+        let latest = try await conn.scalarInt(
+            "SELECT COALESCE(MAX(date_added_us), 0) FROM taxii_objects WHERE collection_id = $1", [.text(collection.id)])
+        let dateAdded = max(now.microsecondsSinceEpoch, latest + 1)
+        // Objects without created/modified (observables) are versioned by date_added, known
+        // only now; everything else was settled while the chunk was prepared.
+        var valid = chunk.valid, ok = chunk.successes
+        if chunk.unversioned {
+            ok = []
+            for index in valid.indices {
+                if valid[index].version == nil { valid[index].version = StixTimestamp(microseconds: dateAdded) }
+                ok.append(TAXIIStatus.Detail(objectId: valid[index].summary.id, version: valid[index].version!.format(.millisecond),
+                                             message: nil))
+            }
+        }
+        let added = try await insert(valid, dateAdded: dateAdded, collection: collection, on: conn)
+        if !chunk.range.isEmpty {
+            try await AuditLog.append(
+                AuditEvent(actor: actor, action: "taxii.objects.add", target: "taxii-collection:\(collection.id)",
+                           detail: ["status": status.id, "received": String(chunk.range.count), "added": String(added),
+                                    "failed": String(chunk.failures.count)]),
+                at: now, on: conn)
+        }
+        try await recordPart(
+            statusId: status.id, part: status.part, first: status.first, last: status.last, apiRoot: collection.apiRoot,
+            collectionId: collection.id, requester: status.requester, requestTime: status.requestTime, total: status.total,
+            successCount: status.successesBefore + ok.count, failureCount: status.failuresBefore + chunk.failures.count,
+            pending: status.total - chunk.range.upperBound, successes: ok, failures: chunk.failures, on: conn)
+        return (added, ok, chunk.failures)
     }
 
     /// One chunk parsed, validated and serialised, ready for its transaction. Successes and
@@ -421,6 +443,21 @@ public struct ThreatSharingStore: Sendable {
     public func publish(_ objects: [JSONValue], collectionId: String, actor: String, at now: Date) async throws -> TAXIIStatus {
         guard let collection = try await collection(id: collectionId) else { throw DomainError.notFound("collection") }
         return try await add(objects, to: collection, requester: actor, actor: actor, at: now)
+    }
+
+    /// The same inside a write transaction the caller holds, so what is published and the caller's
+    /// own record of it (an incident's share, say) commit together or not at all. One chunk: for
+    /// the handful of objects a record publishes, not for bulk loads.
+    public static func publish(_ objects: [JSONValue], to collection: TAXIICollection, actor: String, at now: Date,
+                               validator: StixValidator = StixValidator(), on conn: any SQLConnection) async throws -> TAXIIStatus {
+        let statusId = UUID().uuidString.lowercased()
+        let requestTime = StixTimestamp(microseconds: now.microsecondsSinceEpoch)
+        let chunk = try PreparedChunk(range: 0..<objects.count, objects: objects, validator: validator)
+        let (added, ok, bad) = try await store(chunk, collection: collection, status: StatusPart(
+            id: statusId, part: 0, first: true, last: true, requester: actor, requestTime: requestTime, total: objects.count,
+            successesBefore: 0, failuresBefore: 0), actor: actor, at: now, on: conn)
+        return TAXIIStatus(id: statusId, status: "complete", requestTimestamp: requestTime, totalCount: objects.count,
+                           successes: ok, failures: bad, pendings: [], added: added)
     }
 
     // MARK: Status
