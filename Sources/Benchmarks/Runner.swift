@@ -156,19 +156,26 @@ final class RunLogWriter: RunSink, @unchecked Sendable {
                 offset += n
             }
         }
-        if Date().timeIntervalSince(lastSync) >= 1 { sync() }
+        if Date().timeIntervalSince(lastSync) >= 1 { syncInBackground() }
     }
 
     func record(_ record: SampleRecord, line: Data) async throws { try append(line) }
     func finish(_ footer: RunFooter) async throws { try append(try RunLog.encodeLine(.footer(footer))) }
 
-    func sync() {
-        _ = fsync(fd)
+    /// The periodic fsync runs on a queue of its own: the writer may be on the event loop that
+    /// carries the run's connections (`EventLoopTaskExecutor`), which a slow disk must not stall.
+    /// It covers every line written before it was queued.
+    private let syncQueue = DispatchQueue(label: "clearinghouse.run-log.fsync")
+
+    func syncInBackground() {
         lastSync = Date()
+        let fd = fd
+        syncQueue.async { _ = fsync(fd) }
     }
 
+    /// Waits for any queued fsync, syncs what is written and closes.
     func closeFile() {
-        sync()
+        syncQueue.sync { _ = fsync(fd) }
         _ = close(fd)
     }
 }
@@ -232,9 +239,10 @@ public struct EvalRunner: Sendable {
                       progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunSummary {
         let writer = try RunLogWriter(path: logPath, create: true)
         defer { writer.closeFile() }
-        // The header is one write(2) like every line: it survives SIGKILL at once, and power loss
-        // after the first periodic fsync (the policy above), without a sync of its own.
+        // The header survives SIGKILL once written; its fsync runs beside the first requests
+        // instead of before them (a log without a header can be neither resumed nor rerun).
         try writer.append(try RunLog.encodeLine(.header(header)))
+        writer.syncInBackground()
         return try await run(suite: suite, samples: samples, header: header, existing: [], sink: writer,
                              logPath: logPath, progress: progress)
     }

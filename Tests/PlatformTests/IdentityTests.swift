@@ -35,6 +35,18 @@ struct IdentityTests {
         }
     }
 
+    @Test("user ids resolve to their names, sorted, unknown ids left out", arguments: Engine.available)
+    func namesOfIds(engine: Engine) async throws {
+        try await TestDatabases.with(engine) { test in
+            let dir = directory(test.db)
+            let org = try await dir.createOrganisation(name: "CERT", kind: .government, actor: "test")
+            let zed = try await dir.createUser(name: "zed", orgId: org.id, role: .member, password: nil, actor: "test")
+            let amy = try await dir.createUser(name: "amy", orgId: org.id, role: .member, password: nil, actor: "test")
+            #expect(try await dir.userNames(ids: [zed.id, "no-such-user", amy.id]) == ["amy", "zed"])
+            #expect(try await dir.userNames(ids: []) == [])
+        }
+    }
+
     @Test("sign-in checks the password and throttles repeated failures", arguments: Engine.available)
     func login(engine: Engine) async throws {
         try await TestDatabases.with(engine) { test in

@@ -175,6 +175,7 @@ struct SQLiteSQLConnection: SQLConnection {
     /// Works on UTF-8 bytes (both characters are ASCII, so no multi-byte sequence is touched):
     /// a 200-row insert has 2,600 placeholders, and walking it by `Character` cost 5% of an import.
     static func translate(_ sql: String) -> String {
+        guard sql.utf8.contains(UInt8(ascii: "$")) else { return sql }
         var bytes = Array(sql.utf8)
         var inQuote = false, changed = false
         for i in bytes.indices {

@@ -231,6 +231,15 @@ public struct Directory: Sendable {
         try await db.read { try await $0.first("SELECT * FROM users WHERE name = $1", [.text(name)]).map(Self.user) }
     }
 
+    /// The user names of these user ids, sorted; ids that name no user are left out.
+    public func userNames(ids: [String]) async throws -> [String] {
+        guard !ids.isEmpty else { return [] }
+        return try await db.read { conn in
+            try await conn.query("SELECT name FROM users WHERE id IN (\(SQLPlaceholders.list(ids.count, from: 1))) ORDER BY name",
+                                 ids.map { .text($0) }).map { try $0.string("name") }
+        }
+    }
+
     static func user(_ row: SQLRow) throws -> User {
         guard let role = Role(rawValue: try row.string("role")) else {
             throw StorageError.unexpectedValue(column: "role", expected: "a role")

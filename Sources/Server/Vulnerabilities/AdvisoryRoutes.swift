@@ -118,9 +118,16 @@ struct AdvisoryPublisher {
         }
         let objects = try await AdvisoryFeed.objects(advisory, db: services.db)
         do {
-            let status = try await ThreatSharingStore(db: services.db).publish(objects, collectionId: collection, actor: reader.userName,
-                                                                              at: services.clock.now())
-            try await store.recordAdvisoryFeed(advisoryId: advisory.id, statusId: status.id, actor: reader.userName)
+            guard let target = try await ThreatSharingStore(db: services.db).collection(id: collection) else {
+                throw DomainError.notFound("collection")
+            }
+            // The objects and the advisory's link to their status commit together.
+            let now = services.clock.now(), actor = reader.userName, advisoryId = advisory.id
+            let status = try await services.db.write { conn in
+                let status = try await ThreatSharingStore.publish(objects, to: target, actor: actor, at: now, on: conn)
+                try await VulnerabilityStore.recordAdvisoryFeed(advisoryId: advisoryId, statusId: status.id, actor: actor, at: now, on: conn)
+                return status
+            }
             let failures = status.failures.map { "\($0.objectId): \($0.message ?? "")" }
             return (advisory, AdvisoryFeedDTO(collection: collection, status: status.id, published: failures.isEmpty,
                                               note: failures.isEmpty ? nil : failures.joined(separator: "; ")))
@@ -150,16 +157,8 @@ enum AdvisoryFeed {
             "object_marking_refs": [.string(a.label.tlp.markingDefinitionId)],
         ]
         if a.label.tlp == .red {
-            let ids = a.label.users
-            var names: [JSONValue] = []
-            if !ids.isEmpty {
-                let rows = try await db.read { conn in
-                    try await conn.query("SELECT name FROM users WHERE id IN (\(SQLPlaceholders.list(ids.count, from: 1))) ORDER BY name",
-                                         ids.map { .text($0) })
-                }
-                names = try rows.map { .string(try $0.string("name")) }
-            }
-            common["x_clearinghouse_recipients"] = .array(names)
+            let names = try await Directory(db: db).userNames(ids: Array(a.label.users))
+            common["x_clearinghouse_recipients"] = .array(names.map { .string($0) })
         }
         var vulnerability = common
         vulnerability["type"] = "vulnerability"

@@ -222,12 +222,18 @@ public struct ThreatSharingStore: Sendable {
         let requestTime = StixTimestamp(microseconds: now.microsecondsSinceEpoch)
         let size = max(1, chunkSize)
         func prepare(_ range: Range<Int>) -> Task<PreparedChunk, any Error> {
-            Task { try PreparedChunk(range: range, objects: try objects(range), validator: validator) }
+            Task {
+                try Task.checkCancellation()
+                return try PreparedChunk(range: range, objects: try objects(range), validator: validator)
+            }
         }
         var next: Task<PreparedChunk, any Error>? = prepare(0..<min(count, size))
         defer { next?.cancel() }
         var part: Int64 = 0
         while let pending = next {
+            // The chunk being prepared is a task of its own: a cancelled caller stops here, and
+            // the `defer` above cancels that task.
+            try Task.checkCancellation()
             let chunk = try await pending.value
             let done = chunk.range.upperBound
             next = done < count ? prepare(done..<min(count, done + size)) : nil
