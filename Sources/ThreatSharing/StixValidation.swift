@@ -307,22 +307,23 @@ public struct StixValidator: Sendable {
         var refs: [String] = []
         refs.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
-            let itemPath = "\(path).\(name)[\(i)]"
             guard case .string(let ref) = item else {
-                throw StixViolation(path: itemPath, reason: .wrongKind(expected: "identifier string", found: item.kindName), objectId: id)
+                throw StixViolation(path: "\(path).\(name)[\(i)]", reason: .wrongKind(expected: "identifier string", found: item.kindName),
+                                    objectId: id)
             }
-            try checkReference(ref, path: itemPath, allowed: allowed, id: id)
+            try checkReference(ref, path: "\(path).\(name)[\(i)]", allowed: allowed, id: id)
             refs.append(ref)
         }
         return refs
     }
 
-    private func checkReference(_ ref: String, path: String, allowed: [String]?, id: String?) throws(StixViolation) {
+    /// `path` is only built when there is something to report.
+    private func checkReference(_ ref: String, path: @autoclosure () -> String, allowed: [String]?, id: String?) throws(StixViolation) {
         guard let target = StixIdentifier(ref) else {
-            throw StixViolation(path: path, reason: .malformedIdentifier(ref), objectId: id)
+            throw StixViolation(path: path(), reason: .malformedIdentifier(ref), objectId: id)
         }
         if let allowed, !allowed.contains(target.type) {
-            throw StixViolation(path: path, reason: .referenceToWrongType(ref: ref, allowed: allowed), objectId: id)
+            throw StixViolation(path: path(), reason: .referenceToWrongType(ref: ref, allowed: allowed), objectId: id)
         }
     }
 

@@ -75,6 +75,11 @@ import Testing
         let text = StixJSONWriter.string(value)
         #expect(try JSONValue.parse(Data(text.utf8)) == value)
         #expect(text == (#"{"":1e+20,"a":{"y":-7,"z":false},"b":[1,2.5,"x\"y\\z\n\u0001é/",null,true]}"#))
+        // Escapes at either end, only escapes, nothing at all, and a long plain run.
+        let edges: JSONValue = ["k": ["\"", "\n\t", "", "end\\", "\u{1F}start", .string(String(repeating: "plain ü ", count: 40))]]
+        let edgesText = StixJSONWriter.string(edges)
+        #expect(try JSONValue.parse(Data(edgesText.utf8)) == edges)
+        #expect(edgesText.hasPrefix(#"{"k":["\"","\n\t","","end\\","\u001fstart","plain ü"#))
     }
 
     @Test(.enabled(if: TestData.icsAttackBundle.map { FileManager.default.fileExists(atPath: $0.path) } ?? false,

@@ -106,6 +106,24 @@ def start_medallion(tmp: str):
     return proc, Collection(f"{base}/api1/collections/{cid}/", user="bench", password="bench"), 1000
 
 
+def server_post_seconds(collection_url: str) -> tuple[float, int]:
+    """Clearinghouse only: total seconds and count of object POSTs as the server timed them
+    (request to response head), from the `clearinghouse_http_request_duration_seconds` histogram
+    on /metrics. With the client's own timing this splits a POST into server and client+HTTP."""
+    import requests
+    base = collection_url.split("/taxii2/")[0]
+    total, count = 0.0, 0
+    for line in requests.get(base + "/metrics", timeout=10).text.splitlines():
+        if 'method="POST"' not in line or "objects" not in line:
+            continue
+        name, value = line.rsplit(" ", 1)
+        if name.startswith("clearinghouse_http_request_duration_seconds_sum"):
+            total += float(value)
+        elif name.startswith("clearinghouse_http_request_duration_seconds_count"):
+            count += int(float(value))
+    return total, count
+
+
 def percentile(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
@@ -137,6 +155,10 @@ def main() -> int:
                 break
         elapsed = time.perf_counter() - started
         result.update(ingested=stored, ingest_seconds=round(elapsed, 2), ingest_objects_per_second=round(stored / elapsed, 1))
+        if args.target == "clearinghouse":
+            seconds, posts = server_post_seconds(collection.url)
+            if posts:
+                result.update(ms_per_post=round(elapsed / posts * 1000, 2), server_ms_per_post=round(seconds / posts * 1000, 2))
         print(json.dumps(result), file=sys.stderr, flush=True)
         if args.ingest_only:
             print(json.dumps(result), flush=True)
