@@ -260,6 +260,20 @@ struct StoreTests {
         }
     }
 
+    @Test("a large body keeps every outcome in posting order, each failure with its own path", arguments: Engine.available)
+    func largeBodyOrder(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in
+            let f = try await StoreFixture(db: test.db)
+            let body = (0..<450).map { n in n % 7 == 3 ? indicator(n, tlp: .green).setting("created", "yesterday") : indicator(n, tlp: .green) }
+            let status = try await f.store.add(body, to: f.collection, requester: "t", actor: "t", at: f.now)
+            let badPositions = (0..<450).filter { $0 % 7 == 3 }
+            #expect(status.successes.map(\.objectId) == (0..<450).filter { $0 % 7 != 3 }.map { indicator($0, tlp: nil)["id"]!.stringValue! })
+            #expect(status.failures.map(\.objectId) == badPositions.map { indicator($0, tlp: nil)["id"]!.stringValue! })
+            #expect(zip(status.failures, badPositions).allSatisfy { $0.message?.contains("$.objects[\($1)].created") == true })
+            #expect(status.added == 450 - badPositions.count)
+        }
+    }
+
     @Test("a status written chunk by chunk reads back whole and in order, complete, nothing pending", arguments: Engine.available)
     func statusAcrossChunks(engine: Engine) async throws {
         try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in
