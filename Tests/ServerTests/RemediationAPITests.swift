@@ -85,7 +85,7 @@ import ThreatSharing
             _ = try await taxii.createCollection(title: "Hospital only", grants: [CollectionGrant(orgId: hospitalOrg.id, readLevel: .amber, canWrite: false)],
                                                  actor: "test", at: now)
             let indicator = #"{"type":"indicator","spec_version":"2.1","id":"indicator--6b5f4a1c-3c1e-4b1a-9a43-2f7d1c0e9b11","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"}"#
-            _ = try await taxii.publish([try JSONValue.parse(Data(indicator.utf8))], collectionId: feed.id, actor: "test", at: now)
+            _ = try await taxii.add([try JSONValue.parse(Data(indicator.utf8))], to: feed, requester: "test", actor: "test", at: now)
             // Its tool access: a request for an open offering.
             let admin = try await h.directory.reader(for: try #require(try await h.directory.user(named: "admin")))
             let tools = ToolAccessStore(db: h.services.db, clock: .system)

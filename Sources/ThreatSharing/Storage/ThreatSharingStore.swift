@@ -441,19 +441,13 @@ public struct ThreatSharingStore: Sendable {
             """
     }
 
-    /// For other areas (the vulnerability clearinghouse's advisories): publishes STIX objects
-    /// (e.g. `vulnerability` and `report`, marked with TLP via `object_marking_refs` — see
-    /// `TLPLevel.markingDefinitionId` — and, for TLP:RED, `x_clearinghouse_recipients`) into a
-    /// collection on behalf of `actor`. Same validation, storage and status as a TAXII POST;
-    /// no grant check, since the caller decides what it publishes where.
-    public func publish(_ objects: [JSONValue], collectionId: String, actor: String, at now: Date) async throws -> TAXIIStatus {
-        guard let collection = try await collection(id: collectionId) else { throw DomainError.notFound("collection") }
-        return try await add(objects, to: collection, requester: actor, actor: actor, at: now)
-    }
-
-    /// The same inside a write transaction the caller holds, so what is published and the caller's
-    /// own record of it (an incident's share, say) commit together or not at all. One chunk: for
-    /// the handful of objects a record publishes, not for bulk loads.
+    /// For other areas (incident shares, the vulnerability clearinghouse's advisories): publishes
+    /// STIX objects (marked with TLP via `object_marking_refs` — see `TLPLevel.markingDefinitionId`
+    /// — and, for TLP:RED, `x_clearinghouse_recipients`) into a collection on behalf of `actor`,
+    /// inside a write transaction the caller holds, so what is published and the caller's own
+    /// record of it commit together or not at all. Same validation, storage and status as a TAXII
+    /// POST; no grant check, since the caller decides what it publishes where. One chunk: for the
+    /// handful of objects a record publishes, not for bulk loads.
     public static func publish(_ objects: [JSONValue], to collection: TAXIICollection, actor: String, at now: Date,
                                validator: StixValidator = StixValidator(), on conn: any SQLConnection) async throws -> TAXIIStatus {
         let statusId = UUID().uuidString.lowercased()
