@@ -8,6 +8,7 @@
 //   prlimit --cpu --as --fsize --nproc ...    rlimits; stdout/stderr go to files, so --fsize caps output
 // The wall clock is ours: the process group is SIGKILLed at the deadline. If a tool is missing or the
 // kernel refuses a namespace, the sandbox fails closed with `BenchmarkError.sandboxUnavailable`.
+// The chain starts through ChildProcess (posix_spawn): it inherits only stdin, stdout and stderr.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -47,7 +48,7 @@ public struct SandboxStep: Sendable, Equatable {
     public var executable: String
     public var arguments: [String]
     /// Raw bytes passed as one extra, final argument; may be any bytes except NUL (an argument ends
-    /// at the first NUL, as exec sees it). Non-UTF-8 bytes go through a small python3 launcher.
+    /// at the first NUL, as exec sees it). Passed to exec as bytes, so it need not be UTF-8.
     public var byteArgument: [UInt8]?
     public var stdin: [UInt8]
     public var limits: SandboxLimits
@@ -200,89 +201,58 @@ public struct Sandbox: Sendable {
         guard let prlimit = tools.prlimit else { throw BenchmarkError.sandboxUnavailable(reason: "prlimit not found") }
         let fm = FileManager.default
         let limits = step.limits
-        var command = wrapper + [prlimit,
+        let command = wrapper + [prlimit,
             "--cpu=\(max(1, limits.cpuSeconds))", "--as=\(limits.addressSpaceBytes)", "--fsize=\(max(1, limits.outputBytes))",
             "--nproc=\(limits.maxProcesses)", "--nofile=\(limits.maxOpenFiles)", "--core=0", "--"]
-        var program = [step.executable] + step.arguments
+        // Arguments are passed to exec as raw bytes, so a payload need not be UTF-8; it ends at its
+        // first NUL, as any exec argument does.
+        var program: [[UInt8]] = ([step.executable] + step.arguments).map { Array($0.utf8) }
         if var payload = step.byteArgument {
             if let nul = payload.firstIndex(of: 0) { payload = Array(payload[..<nul]) }
-            if let text = String(validating: payload, as: UTF8.self) {
-                program.append(text)
-            } else {
-                // Foundation passes arguments as UTF-8 strings; python's os.execv takes raw bytes.
-                guard let python = tools.python3 else {
-                    throw BenchmarkError.sandboxUnavailable(reason: "python3 is needed to pass a non-UTF-8 argument")
-                }
-                let payloadName = ".argument-\(index)"
-                let payloadPath = (workDir as NSString).appendingPathComponent(payloadName)
-                guard fm.createFile(atPath: payloadPath, contents: Data(payload), attributes: [.posixPermissions: 0o644]) else {
-                    throw BenchmarkError.sandboxUnavailable(reason: "cannot write \(payloadPath)")
-                }
-                program = [python, "-c", "import os,sys;a=open(sys.argv[1],'rb').read();os.execv(sys.argv[2],sys.argv[2:]+[a])",
-                           payloadName] + program
-            }
+            program.append(payload)
         }
         // The namespace's pid 1 is a shell that runs the program as its child and exits with its
         // status (128 + N for signal N): pid 1 itself ignores default-action signals, and unshare
         // cannot re-raise a child's SIGXCPU, so the program must not be pid 1.
-        command += ["/bin/sh", "-c", "\"$@\"; exit $?", "sandbox"] + program
+        let argv: [[UInt8]] = (command + ["/bin/sh", "-c", "\"$@\"; exit $?", "sandbox"]).map { Array($0.utf8) } + program
 
         let stdinPath = (ioDir as NSString).appendingPathComponent("stdin-\(index)")
         let stdoutPath = (ioDir as NSString).appendingPathComponent("stdout-\(index)")
         let stderrPath = (ioDir as NSString).appendingPathComponent("stderr-\(index)")
-        guard fm.createFile(atPath: stdinPath, contents: Data(step.stdin)),
-              fm.createFile(atPath: stdoutPath, contents: nil),
-              fm.createFile(atPath: stderrPath, contents: nil),
-              let stdinHandle = FileHandle(forReadingAtPath: stdinPath),
-              let stdoutHandle = FileHandle(forWritingAtPath: stdoutPath),
-              let stderrHandle = FileHandle(forWritingAtPath: stderrPath) else {
-            throw BenchmarkError.sandboxUnavailable(reason: "cannot create the output files in \(ioDir)")
+        guard fm.createFile(atPath: stdinPath, contents: Data(step.stdin)) else {
+            throw BenchmarkError.sandboxUnavailable(reason: "cannot create the input file in \(ioDir)")
         }
-        defer {
-            try? stdinHandle.close()
-            try? stdoutHandle.close()
-            try? stderrHandle.close()
+        let stdinFD = open(stdinPath, O_RDONLY | O_CLOEXEC)
+        let stdoutFD = open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let stderrFD = open(stderrPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        defer { for fd in [stdinFD, stdoutFD, stderrFD] where fd >= 0 { close(fd) } }
+        guard stdinFD >= 0, stdoutFD >= 0, stderrFD >= 0 else {
+            throw BenchmarkError.sandboxUnavailable(reason: "cannot open the input and output files in \(ioDir)")
         }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.currentDirectoryURL = URL(fileURLWithPath: workDir)
-        process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workDir, "TMPDIR": workDir, "LANG": "C.UTF-8"]
-        process.standardInput = stdinHandle
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
 
         let watch = ProcessWatch()
         let started = Date()
-        let (status, reason): (Int32, Process.TerminationReason) = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in
-                watch.markFinished()
-                continuation.resume(returning: (finished.terminationStatus, finished.terminationReason))
-            }
-            do { try process.run() } catch {
-                continuation.resume(throwing: BenchmarkError.sandboxUnavailable(reason: "cannot start \(command[0]): \(error.localizedDescription)"))
-                return
-            }
-            // Foundation starts the child in its own process group (pgid == pid), so -pid reaches
-            // everything it spawned that stayed in the group; the PID namespace catches the rest.
-            let pid = process.processIdentifier
-            watch.pid = pid
-            DispatchQueue.global().asyncAfter(deadline: .now() + max(0.01, limits.wallSeconds)) {
-                watch.killOnDeadline()
-            }
+        let pid = try ChildProcess.spawn(argv: argv,
+                                         environment: ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=\(workDir)", "TMPDIR=\(workDir)", "LANG=C.UTF-8"],
+                                         directory: workDir, stdin: stdinFD, stdout: stdoutFD, stderr: stderrFD)
+        watch.pid = pid
+        // The child leads its own process group (pgid == pid), so -pid reaches everything it spawned
+        // that stayed in the group; the PID namespace catches the rest.
+        DispatchQueue.global().asyncAfter(deadline: .now() + max(0.01, limits.wallSeconds)) {
+            watch.killOnDeadline()
         }
+        let status = await ChildProcess.waitForExit(pid, beforeReaping: { watch.markFinished() })
         let seconds = Date().timeIntervalSince(started)
 
         let cap = max(1, limits.outputBytes)
         let stdout = Array((try? Data(contentsOf: URL(fileURLWithPath: stdoutPath)))?.prefix(cap) ?? Data())
         let stderr = Array((try? Data(contentsOf: URL(fileURLWithPath: stderrPath)))?.prefix(cap) ?? Data())
         var termination: SandboxOutcome.Termination
-        switch reason {
-        case .uncaughtSignal: termination = .signaled(status)
-        default:
+        switch status {
+        case .signaled(let signal): termination = .signaled(signal)
+        case .exited(let code):
             // The pid-1 shell reports a program killed by signal N as exit 128 + N.
-            termination = status > 128 && status < 160 ? .signaled(status - 128) : .exited(status)
+            termination = code > 128 && code < 160 ? .signaled(code - 128) : .exited(code)
         }
         if watch.timedOut { termination = .timedOut }
         let limitHit = stdout.count >= cap || stderr.count >= cap || termination == .signaled(SIGXFSZ)
@@ -290,7 +260,7 @@ public struct Sandbox: Sendable {
     }
 }
 
-/// Shared between the termination handler and the deadline timer; the lock orders "finished" against
+/// Shared between the waiting thread and the deadline timer; the lock orders "finished" against
 /// "kill" so we never signal a pid that has already been reaped and possibly reused.
 final class ProcessWatch: @unchecked Sendable {
     private let lock = NSLock()

@@ -97,6 +97,27 @@ struct SandboxTests {
         #expect(after.subtracting(before).isEmpty)
     }
 
+    @Test func theProgramInheritsNoDescriptorOfOursAndNoIgnoredSignal() async throws {
+        // A descriptor we leave open without close-on-exec (as a careless library might) must not
+        // reach the untrusted program; nor must our ignored SIGPIPE.
+        let leaked = open("/dev/null", O_RDONLY)
+        #expect(leaked > 2)
+        defer { close(leaked) }
+        let outcome = try #require(try await sandbox.run(files: [:], steps: [SandboxStep(executable: "/bin/sh", arguments: ["-c",
+            "ls /proc/self/fd; grep -E '^Sig(Ign|Blk)' /proc/self/status"])]).first)
+        #expect(outcome.succeeded, "\(outcome.termination) \(outcome.stderrText)")
+        let lines = outcome.stdoutText.split(separator: "\n").map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        // 0, 1, 2 and the descriptor ls itself holds open while reading the directory.
+        #expect(Array(lines.prefix(4)) == ["0", "1", "2", "3"], "got \(outcome.stdoutText)")
+        // Nothing blocked, nothing ignored (grep's own view, inherited through every wrapper), except
+        // signals 32 and 33: glibc's posix_spawn leaves its two internal signals ignored, and glibc
+        // reinstalls their handlers in every program it starts.
+        #expect(lines.dropFirst(4).first == "SigBlk: 0000000000000000", "got \(outcome.stdoutText)")
+        let ignored = try #require(lines.last.flatMap { UInt64($0.dropFirst("SigIgn: ".count), radix: 16) }, "got \(outcome.stdoutText)")
+        let glibcInternal: UInt64 = 1 << 31 | 1 << 32
+        #expect(ignored & ~glibcInternal == 0, "ignored signal mask \(String(ignored, radix: 16))")
+    }
+
     @Test func nonUTF8ArgumentBytesArriveIntact() async throws {
         let outcome = try #require(try await sandbox.run(files: [:], steps: [
             SandboxStep(executable: try python(), arguments: ["-c", "import sys,os; print(list(os.fsencode(sys.argv[1])))"],
