@@ -131,7 +131,11 @@ public protocol ModelProvider: Sendable {
 /// to `maxConnections` connections), which costs less CPU per request (see LeanHTTP1.swift).
 public final class ModelHTTPClients: Sendable {
     public static let connectionsPerPool = 32
-    let clients: [HTTPClient]
+    /// Made on the first https request: a run against a plain-http endpoint never starts (or has to
+    /// shut down) AsyncHTTPClient's pools, sixteen of them at 500 connections.
+    private let clients = Mutex<(made: [HTTPClient]?, shutDown: Bool)>((nil, false))
+    private let poolCount: Int
+    private let configuration: HTTPClient.Configuration
     private let inFlight: Mutex<[Int]>
     let maxConnections: Int
     private let leanPools = Mutex<[LeanTarget: LeanHTTP1Pool]>([:])
@@ -144,14 +148,14 @@ public final class ModelHTTPClients: Sendable {
         self.loop = loop
         let total = max(1, maxConnections)
         self.maxConnections = total
-        let pools = (total + Self.connectionsPerPool - 1) / Self.connectionsPerPool
-        let share = (total + pools - 1) / pools
+        poolCount = (total + Self.connectionsPerPool - 1) / Self.connectionsPerPool
+        let share = (total + poolCount - 1) / poolCount
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: share)
         configuration.httpVersion = .http1Only
         configuration.timeout = .init(connect: .seconds(10))
-        clients = (0..<pools).map { _ in HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration) }
-        inFlight = Mutex(Array(repeating: 0, count: pools))
+        self.configuration = configuration
+        inFlight = Mutex(Array(repeating: 0, count: poolCount))
     }
 
     /// Runs `body` with the least busy pool, counting the request as in flight until `body` returns
@@ -164,7 +168,15 @@ public final class ModelHTTPClients: Sendable {
             return best
         }
         defer { inFlight.withLock { $0[index] -= 1 } }
-        return try await body(clients[index])
+        let client = clients.withLock { clients -> HTTPClient? in
+            if clients.shutDown { return nil }
+            if clients.made == nil {
+                clients.made = (0..<poolCount).map { _ in HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration) }
+            }
+            return clients.made?[index]
+        }
+        guard let client else { throw ModelCallError.transport("client shut down") }
+        return try await body(client)
     }
 
     /// The lean pool for a plain-http endpoint's host (made on first use).
@@ -178,12 +190,16 @@ public final class ModelHTTPClients: Sendable {
         }
     }
 
-    /// `waitForClose: false` leaves plain-http connections closing in the background (see
+    /// `closeConnections: false` leaves plain-http connections open for the process exit to close (see
     /// `LeanHTTP1Pool.shutdown`); AsyncHTTPClient's pools are always shut down in full.
-    public func shutdown(waitForClose: Bool = true) async throws {
-        for pool in leanPools.withLock({ Array($0.values) }) { await pool.shutdown(waitForClose: waitForClose) }
+    public func shutdown(closeConnections: Bool = true) async throws {
+        for pool in leanPools.withLock({ Array($0.values) }) { await pool.shutdown(closeConnections: closeConnections) }
         var firstError: (any Error)?
-        for client in clients {
+        let made = clients.withLock { clients -> [HTTPClient] in
+            clients.shutDown = true
+            return clients.made ?? []
+        }
+        for client in made {
             do { try await client.shutdown() } catch { firstError = firstError ?? error }
         }
         if let firstError { throw firstError }
@@ -210,19 +226,19 @@ public struct HTTPModelProvider: ModelProvider {
     }
 
     /// Runs `body` with a provider whose HTTP client lives exactly as long as the call. With
-    /// `executor`, plain-http connections live on its event loop; `waitForClose: false` is for a
+    /// `executor`, plain-http connections live on its event loop; `closeConnections: false` is for a
     /// process that exits right after (see `ModelHTTPClients.shutdown`).
     public static func with<T: Sendable>(spec: ModelSpec, baseURL: String, apiKey: String?, maxConnections: Int,
-                                         executor: EventLoopTaskExecutor? = nil, waitForClose: Bool = true,
+                                         executor: EventLoopTaskExecutor? = nil, closeConnections: Bool = true,
                                          _ body: (HTTPModelProvider) async throws -> T) async throws -> T {
         let clients = ModelHTTPClients(maxConnections: maxConnections, loop: executor?.loop)
         let provider = HTTPModelProvider(spec: spec, baseURL: baseURL, apiKey: apiKey, clients: clients)
         do {
             let result = try await body(provider)
-            try await clients.shutdown(waitForClose: waitForClose)
+            try await clients.shutdown(closeConnections: closeConnections)
             return result
         } catch {
-            try? await clients.shutdown(waitForClose: waitForClose)
+            try? await clients.shutdown(closeConnections: closeConnections)
             throw error
         }
     }

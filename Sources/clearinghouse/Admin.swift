@@ -5,7 +5,7 @@ import Foundation
 import Platform
 
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "admin", 
         abstract: "Manage organisations, users and tokens directly on the database.",
         subcommands: [Org.self, UserCommand.self, Token.self])
 
@@ -15,7 +15,7 @@ struct Admin: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "org", abstract: "Organisations.", subcommands: [Create.self, List.self])
 
         struct Create: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Create an organisation and print its id.")
+            static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an organisation and print its id.")
             @OptionGroup var storage: StorageOptions
             @Option(help: "The organisation's name.") var name: String
             @Option(help: "One of: \(OrganisationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: String
@@ -32,7 +32,7 @@ struct Admin: AsyncParsableCommand {
         }
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List organisations.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List organisations.")
             @OptionGroup var storage: StorageOptions
 
             func run() async throws {
@@ -48,7 +48,7 @@ struct Admin: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "user", abstract: "Users.", subcommands: [Create.self, Password.self])
 
         struct Create: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(
+            static let configuration = CommandConfiguration(commandName: "create", 
                 abstract: "Create a user. The password is read from standard input when it is piped; otherwise one is generated and printed once.")
             @OptionGroup var storage: StorageOptions
             @Option(help: "The user name.") var name: String
@@ -80,7 +80,7 @@ struct Admin: AsyncParsableCommand {
         }
 
         struct Password: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(
+            static let configuration = CommandConfiguration(commandName: "password", 
                 abstract: "Set a user's password (from standard input, or generated and printed once); ends their web sessions.")
             @OptionGroup var storage: StorageOptions
             @Option(help: "The user name.") var name: String
@@ -100,10 +100,10 @@ struct Admin: AsyncParsableCommand {
     }
 
     struct Token: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "API tokens.", subcommands: [Create.self, Revoke.self])
+        static let configuration = CommandConfiguration(commandName: "token", abstract: "API tokens.", subcommands: [Create.self, Revoke.self])
 
         struct Create: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Mint an API token for a user and print it once.")
+            static let configuration = CommandConfiguration(commandName: "create", abstract: "Mint an API token for a user and print it once.")
             @OptionGroup var storage: StorageOptions
             @Option(help: "The user name.") var user: String
             @Option(help: "Days until it expires (default: never).") var expires: Int?
@@ -126,7 +126,7 @@ struct Admin: AsyncParsableCommand {
         }
 
         struct Revoke: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Revoke a token by its id.")
+            static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token by its id.")
             @OptionGroup var storage: StorageOptions
             @Argument(help: "The token's id.") var id: String
 

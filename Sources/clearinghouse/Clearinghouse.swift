@@ -67,7 +67,7 @@ func activeReader(named name: String, on db: any Database) async throws -> Reade
 }
 
 struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply pending database migrations and exit.")
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
@@ -84,11 +84,11 @@ struct Migrate: AsyncParsableCommand {
 }
 
 struct Audit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "audit", 
         abstract: "Check or anchor the tamper-evident audit log.", subcommands: [Verify.self, Head.self])
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check the whole hash chain; exit 1 naming the first broken entry.")
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check the whole hash chain; exit 1 naming the first broken entry.")
         @OptionGroup var storage: StorageOptions
 
         func run() async throws {
@@ -107,7 +107,7 @@ struct Audit: AsyncParsableCommand {
     }
 
     struct Head: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the current head (entry number and hash) to anchor elsewhere.")
+        static let configuration = CommandConfiguration(commandName: "head", abstract: "Print the current head (entry number and hash) to anchor elsewhere.")
         @OptionGroup var storage: StorageOptions
 
         func run() async throws {

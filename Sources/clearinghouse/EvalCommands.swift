@@ -9,7 +9,7 @@ import Logging
 import Server
 
 struct Eval: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "eval", 
         abstract: "Run cyber-capability benchmark suites against a model endpoint.",
         subcommands: [Run.self, Resume.self, Export.self, Import.self, TestServer.self])
 
@@ -33,7 +33,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     struct Run: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run a suite (or one dataset with one scorer) and write a JSONL run log.")
+        static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a suite (or one dataset with one scorer) and write a JSONL run log.")
         @Option(help: "A suite file (JSON).") var suite: String?
         @Option(help: "A dataset file (JSONL, JSON or CSV in Inspect's fields), instead of a suite.") var dataset: String?
         @Option(help: "Scorer for --dataset: \(ScorerSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var scorer: String?
@@ -100,7 +100,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     struct Resume: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "resume", 
             abstract: "Continue an interrupted run from its log: finished samples are kept, the rest (and errored ones) are run.")
         @Argument(help: "The run log.") var path: String
         @Option(help: "Endpoint base URL (default: the one recorded in the log).") var baseURL: String?
@@ -122,7 +122,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a run log as an Inspect AI JSON eval log (schema version 2).")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a run log as an Inspect AI JSON eval log (schema version 2).")
         @Argument(help: "The run log.") var path: String
         @Option(help: "Only inspect-json.") var format: String = "inspect-json"
         @Option(help: "The file to write.") var out: String
@@ -136,7 +136,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "import", 
             abstract: "Read an Inspect AI JSON eval log; print its scores and optionally write it as a run log.")
         @Argument(help: "An Inspect AI JSON eval log.") var file: String
         @Option(help: "Write the samples as a run log here.") var log: String?
@@ -196,7 +196,7 @@ enum EvalSession {
         let executor = EventLoopTaskExecutor.shared()
         let summary = try await HTTPModelProvider.with(spec: spec, baseURL: baseURL, apiKey: spec.apiKey(),
                                                        maxConnections: options.maxConnections, executor: executor,
-                                                       waitForClose: false) { provider in
+                                                       closeConnections: false) { provider in
             try await body(EvalRunner(provider: provider, options: options, verifier: verifier, executor: executor), watcher)
         }
         if progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
@@ -221,7 +221,7 @@ enum EvalSession {
 /// Any number may run against PostgreSQL; with SQLite run one. Endpoint keys come from this
 /// process's environment (OPENAI_API_KEY, ANTHROPIC_API_KEY), never from the database.
 struct Worker: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Claim and execute queued evaluation runs until stopped.")
+    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Claim and execute queued evaluation runs until stopped.")
     @OptionGroup var storage: StorageOptions
     @Option(help: "This worker's name in the audit log (default host:pid).") var id: String?
     @Option(help: "Seconds between polls of an empty queue.") var poll: Double = 2

@@ -5,7 +5,7 @@ import Platform
 import ThreatSharing
 
 struct Intel: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "intel", 
         abstract: "Threat sharing: TAXII collections and STIX 2.1 imports.", subcommands: [CollectionCommand.self, Import.self])
     static let actor = "cli:intel"
 
@@ -13,7 +13,7 @@ struct Intel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "collection", abstract: "TAXII collections.", subcommands: [Create.self])
 
         struct Create: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Create a collection and print its id.")
+            static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a collection and print its id.")
             @OptionGroup var storage: StorageOptions
             @Option(help: "The title.") var title: String
             @Option(help: "A description.") var description: String = ""
@@ -61,7 +61,7 @@ struct Intel: AsyncParsableCommand {
     }
 
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Load a STIX 2.1 bundle (or TAXII envelope) into a collection.")
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Load a STIX 2.1 bundle (or TAXII envelope) into a collection.")
         @OptionGroup var storage: StorageOptions
         @Argument(help: "The JSON file.") var file: String
         @Option(help: "The collection id.") var collection: String

@@ -10,7 +10,7 @@ import Platform
 import Server
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the server (API, web UI).")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the server (API, web UI).")
     @OptionGroup var storage: StorageOptions
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port: Int = 8080

@@ -112,6 +112,19 @@ struct LeanHTTPClientTests {
         #expect(secure.lean == nil)
         try await clients.shutdown()
 
+        // An https endpoint makes AsyncHTTPClient's pools on its first request; a refused
+        // connection is a transport error, and after shutdown a request is refused, not crashed.
+        let tls = ModelHTTPClients(maxConnections: 40)
+        let remote = HTTPModelProvider(spec: ModelSpec(provider: .openai, model: "m"), baseURL: "https://127.0.0.1:1/v1", apiKey: nil, clients: tls)
+        await #expect(throws: ModelCallError.self) { try await remote.generate(Self.ask, settings: GenerationSettings(), timeout: 1) }
+        try await tls.shutdown()
+        do {
+            _ = try await remote.generate(Self.ask, settings: GenerationSettings(), timeout: 1)
+            Issue.record("a request after shutdown succeeded")
+        } catch let error as ModelCallError {
+            #expect(String(describing: error).contains("shut down"), "\(error)")
+        }
+
         let target = try #require(LeanTarget(url: "http://[::1]:8080/v1/chat/completions?x=1#frag"))
         #expect(target.host == "::1" && target.port == 8080 && target.path == "/v1/chat/completions?x=1")
         #expect(target.hostHeader == "[::1]:8080")
