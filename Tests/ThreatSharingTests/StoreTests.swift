@@ -312,3 +312,53 @@ struct StoreTests {
         }
     }
 }
+
+@Suite("TAXII schema migrations")
+struct TAXIIMigrationTests {
+    @Test("migration 320 drops the objects' foreign key and keeps every row, seq and the seq high-water mark",
+          arguments: Engine.available)
+    func objectsLoseTheirForeignKeyAndKeepEverything(engine: Engine) async throws {
+        let before = StoreFixture.migrations.filter { $0.version < 320 }
+        try await TestDatabases.with(engine, migrations: before) { test in
+            let f = try await StoreFixture(db: test.db)
+            _ = try await f.store.add((0..<30).map { indicator($0, tlp: .green) }, to: f.collection, requester: "t", actor: "t", at: f.now)
+            // The newest object goes: its seq must not be handed out again after the rebuild.
+            let admin = try await f.access(f.admin)
+            let newest = indicator(29, tlp: .green)["id"]!.stringValue!
+            #expect(try await f.store.delete(objectId: newest, collection: f.collection, access: admin, version: VersionFilter(all: true),
+                                             specVersions: [], actor: "t", at: f.now) == 1)
+            let rows = { () async throws -> [String] in
+                try await test.db.read { conn in
+                    try await conn.query("SELECT seq, object_id, date_added_us, body FROM taxii_objects ORDER BY seq", [])
+                        .map { "\(try $0.int("seq")) \(try $0.string("object_id")) \(try $0.int("date_added_us")) \(try $0.string("body"))" }
+                }
+            }
+            let kept = try await rows()
+            let highest = try #require(kept.last.flatMap { Int64($0.split(separator: " ")[0]) })
+
+            #expect(try await Migrator(StoreFixture.migrations).migrate(test.db) == [320])
+            #expect(try await rows() == kept)
+            let foreignKeys = try await test.db.read { conn in
+                engine == .sqlite
+                    ? try await conn.query("SELECT \"table\" AS parent FROM pragma_foreign_key_list('taxii_objects')", []).count
+                    : try await conn.query("""
+                        SELECT conname FROM pg_constraint WHERE conrelid = 'taxii_objects'::regclass AND contype = 'f'
+                        """, []).count
+            }
+            #expect(foreignKeys == 0)
+
+            // Stores and reads as before; the deleted object's seq is not reused.
+            _ = try await f.store.add([indicator(100, tlp: .green)], to: f.collection, requester: "t", actor: "t", at: f.now.addingTimeInterval(1))
+            let seqs = try await test.db.read { conn in
+                try await conn.query("SELECT seq FROM taxii_objects ORDER BY seq", []).map { try $0.int("seq") }
+            }
+            #expect(seqs.count == 30 && seqs.last! > highest + 1, "seqs \(seqs.suffix(3)), highest kept \(highest)")
+            #expect(try await allPages(f.store, f.collection, admin, limit: 7).ids.count == 30)
+            // A repeated version is still skipped, not an error that rolls the chunk back.
+            let again = try await f.store.add([indicator(100, tlp: .green), indicator(101, tlp: .green)], to: f.collection,
+                                              requester: "t", actor: "t", at: f.now.addingTimeInterval(2))
+            #expect(again.successes.count == 2 && again.failures.isEmpty)
+            #expect(try await allPages(f.store, f.collection, admin, limit: 50).ids.count == 31)
+        }
+    }
+}

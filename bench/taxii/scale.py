@@ -18,6 +18,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -152,6 +153,8 @@ def main() -> int:
                 proc.kill()
         if schema:
             psql(args.postgres, f"DROP SCHEMA {schema} CASCADE")
+        # The database is up to a gigabyte at a million objects: never leave it behind.
+        shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result), flush=True)
     return 0
 

@@ -420,7 +420,9 @@ public struct ThreatSharingStore: Sendable {
                           SQLValue(first), SQLValue(last),
                           .int(Int64(tlp.rawValue)), .text(recipients), .text(item.body)]
             }
-            let sql = slice.count == rowsPerInsert ? Self.fullInsert : Self.insertSQL(rows: slice.count)
+            let sql = slice.count == rowsPerInsert
+                ? (conn.engine == .sqlite ? Self.fullInsertSQLite : Self.fullInsertPostgres)
+                : Self.insertSQL(rows: slice.count, engine: conn.engine)
             added += try await conn.query(sql, binds).count
         }
         return added
@@ -428,13 +430,18 @@ public struct ThreatSharingStore: Sendable {
 
     /// Rows per multi-row INSERT (13 values each, within both engines' bind limits).
     static let rowsPerInsert = 200
-    /// The statement for a full slice, built once: 2,600 placeholders are not worth writing again per slice.
-    static let fullInsert = insertSQL(rows: rowsPerInsert)
+    /// The statement for a full slice, built once per engine: 2,600 placeholders are not worth writing again per slice.
+    static let fullInsertSQLite = insertSQL(rows: rowsPerInsert, engine: .sqlite)
+    static let fullInsertPostgres = insertSQL(rows: rowsPerInsert, engine: .postgres)
 
-    static func insertSQL(rows: Int) -> String {
+    /// On SQLite, `OR ROLLBACK`: a failing row (a CHECK, a NOT NULL) ends the whole transaction
+    /// instead of undoing just this statement, which the caller does anyway; so SQLite need not
+    /// journal every page the statement touches (see migration 320). A repeated version is still
+    /// skipped by the upsert clause, not a failure.
+    static func insertSQL(rows: Int, engine: DatabaseEngine) -> String {
         let values = (0..<rows).map { "(\(SQLPlaceholders.list(13, from: $0 * 13 + 1)))" }.joined(separator: ", ")
         return """
-            INSERT INTO taxii_objects (collection_id, object_id, type, spec_version, created_us, modified_us, version_us,
+            INSERT\(engine == .sqlite ? " OR ROLLBACK" : "") INTO taxii_objects (collection_id, object_id, type, spec_version, created_us, modified_us, version_us,
                 date_added_us, is_first, is_last, tlp, recipients, body)
             VALUES \(values)
             ON CONFLICT (collection_id, object_id, version_us) DO NOTHING RETURNING seq
