@@ -4,6 +4,8 @@
 // put the given descriptors on 0, 1 and 2, close every other descriptor in the child, and change to
 // the working directory; the child leads a new process group and starts with default signal
 // dispositions and an empty signal mask (we ignore SIGPIPE; a challenge program must not inherit that).
+// Except glibc's two internal signals (32 and 33), which its posix_spawn leaves ignored: glibc
+// programs install their own handlers for them at start; a static non-glibc program keeps them ignored.
 // Foundation's `Process` walked /proc/self/fd in the child itself and crashed there once with about
 // 1,450 descriptors open; and whatever it missed, an untrusted program would have inherited.
 import Foundation
@@ -32,12 +34,18 @@ enum ChildProcess {
         }
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
-        guard posix_spawn_file_actions_init(&actions) == 0 else { throw spawnError("posix_spawn_file_actions_init", errno) }
+        var code = posix_spawn_file_actions_init(&actions)
+        guard code == 0 else { throw spawnError("posix_spawn_file_actions_init", code) }
         defer { posix_spawn_file_actions_destroy(&actions) }
-        guard posix_spawnattr_init(&attributes) == 0 else { throw spawnError("posix_spawnattr_init", errno) }
+        code = posix_spawnattr_init(&attributes)
+        guard code == 0 else { throw spawnError("posix_spawnattr_init", code) }
         defer { posix_spawnattr_destroy(&attributes) }
 
-        var code: Int32 = 0
+        // The dup2 actions run in order, so a source must not be a target an earlier one overwrote:
+        // callers pass descriptors of 3 or more (see `aboveStandardStreams`).
+        guard stdin > 2, stdout > 2, stderr > 2 else {
+            throw BenchmarkError.sandboxUnavailable(reason: "the child's standard streams must come from descriptors above 2")
+        }
         for (source, target) in [(stdin, Int32(0)), (stdout, 1), (stderr, 2)] {
             code = posix_spawn_file_actions_adddup2(&actions, source, target)
             if code != 0 { throw spawnError("adddup2", code) }
@@ -71,17 +79,36 @@ enum ChildProcess {
         return pid
     }
 
+    /// Moves a freshly opened descriptor (close-on-exec) to 3 or above: a process started with
+    /// stdin, stdout or stderr closed gets 0, 1 or 2 from `open`, which `spawn` cannot use.
+    static func aboveStandardStreams(_ fd: Int32) -> Int32 {
+        guard fd >= 0, fd <= 2 else { return fd }
+        let moved = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+        close(fd)
+        return moved
+    }
+
     /// Waits on a thread of its own (a blocking wait does not belong on the cooperative pool).
     /// `beforeReaping` runs once the child has exited but while its pid is still reserved, so a
-    /// deadline kill ordered against it can never reach a reused pid.
-    static func waitForExit(_ pid: pid_t, beforeReaping: @escaping @Sendable () -> Void) async -> Status {
-        await withCheckedContinuation { continuation in
+    /// deadline kill ordered against it can never reach a reused pid. Throws if the child cannot
+    /// be waited for (something else reaped it): its outcome is unknown, never a success.
+    static func waitForExit(_ pid: pid_t, beforeReaping: @escaping @Sendable () -> Void) async throws -> Status {
+        try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 var info = siginfo_t()
-                while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+                var result: Int32
+                repeat { result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) } while result != 0 && errno == EINTR
+                let waitError = result == 0 ? 0 : errno
                 beforeReaping()
                 var status: Int32 = 0
-                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                var reaped: pid_t
+                repeat { reaped = waitpid(pid, &status, 0) } while reaped == -1 && errno == EINTR
+                guard waitError == 0, reaped == pid else {
+                    let code = waitError != 0 ? waitError : errno
+                    continuation.resume(throwing: BenchmarkError.sandboxUnavailable(
+                        reason: "cannot wait for process \(pid): \(String(cString: strerror(code)))"))
+                    return
+                }
                 let low = status & 0x7f
                 continuation.resume(returning: low == 0 ? .exited((status >> 8) & 0xff) : .signaled(low))
             }

@@ -222,9 +222,9 @@ public struct Sandbox: Sendable {
         guard fm.createFile(atPath: stdinPath, contents: Data(step.stdin)) else {
             throw BenchmarkError.sandboxUnavailable(reason: "cannot create the input file in \(ioDir)")
         }
-        let stdinFD = open(stdinPath, O_RDONLY | O_CLOEXEC)
-        let stdoutFD = open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        let stderrFD = open(stderrPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let stdinFD = ChildProcess.aboveStandardStreams(open(stdinPath, O_RDONLY | O_CLOEXEC))
+        let stdoutFD = ChildProcess.aboveStandardStreams(open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600))
+        let stderrFD = ChildProcess.aboveStandardStreams(open(stderrPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600))
         defer { for fd in [stdinFD, stdoutFD, stderrFD] where fd >= 0 { close(fd) } }
         guard stdinFD >= 0, stdoutFD >= 0, stderrFD >= 0 else {
             throw BenchmarkError.sandboxUnavailable(reason: "cannot open the input and output files in \(ioDir)")
@@ -241,7 +241,7 @@ public struct Sandbox: Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + max(0.01, limits.wallSeconds)) {
             watch.killOnDeadline()
         }
-        let status = await ChildProcess.waitForExit(pid, beforeReaping: { watch.markFinished() })
+        let status = try await ChildProcess.waitForExit(pid, beforeReaping: { watch.markFinished() })
         let seconds = Date().timeIntervalSince(started)
 
         let cap = max(1, limits.outputBytes)

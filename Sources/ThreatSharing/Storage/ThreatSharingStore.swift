@@ -454,7 +454,9 @@ public struct ThreatSharingStore: Sendable {
     /// inside a write transaction the caller holds, so what is published and the caller's own
     /// record of it commit together or not at all. Same validation, storage and status as a TAXII
     /// POST; no grant check, since the caller decides what it publishes where. One chunk: for the
-    /// handful of objects a record publishes, not for bulk loads.
+    /// handful of objects a record publishes, not for bulk loads. An error it throws has already
+    /// ended the transaction on SQLite (`INSERT OR ROLLBACK`): let it propagate out of `write`;
+    /// never catch it and go on with the same connection.
     public static func publish(_ objects: [JSONValue], to collection: TAXIICollection, actor: String, at now: Date,
                                validator: StixValidator = StixValidator(), on conn: any SQLConnection) async throws -> TAXIIStatus {
         let statusId = UUID().uuidString.lowercased()
