@@ -47,26 +47,9 @@ public enum ThreatSharingSchema {
                     PRIMARY KEY (collection_id, org_id))
                 """,
                 "CREATE INDEX taxii_grants_org ON taxii_grants (org_id)",
-                """
-                CREATE TABLE taxii_objects (
-                    \(seqColumn),
-                    collection_id TEXT NOT NULL REFERENCES taxii_collections(id) ON DELETE CASCADE,
-                    object_id TEXT NOT NULL,
-                    type TEXT NOT NULL,
-                    spec_version TEXT NOT NULL,
-                    created_us BIGINT,
-                    modified_us BIGINT,
-                    version_us BIGINT NOT NULL,
-                    date_added_us BIGINT NOT NULL,
-                    is_first BIGINT NOT NULL CHECK (is_first IN (0, 1)),
-                    is_last BIGINT NOT NULL CHECK (is_last IN (0, 1)),
-                    tlp BIGINT NOT NULL CHECK (tlp BETWEEN 0 AND 4),
-                    recipients TEXT NOT NULL DEFAULT ',',
-                    body TEXT NOT NULL)
-                """,
-                "CREATE INDEX taxii_objects_added ON taxii_objects (collection_id, date_added_us, seq)",
-                "CREATE UNIQUE INDEX taxii_objects_version ON taxii_objects (collection_id, object_id, version_us)",
-                "CREATE INDEX taxii_objects_type ON taxii_objects (collection_id, type, date_added_us, seq)",
+                objectsTable(named: "taxii_objects", seqColumn: seqColumn,
+                             collectionColumn: "collection_id TEXT NOT NULL REFERENCES taxii_collections(id) ON DELETE CASCADE"),
+            ] + objectsIndexes + [
                 """
                 CREATE TABLE taxii_status (
                     id TEXT PRIMARY KEY,
@@ -122,33 +105,42 @@ public enum ThreatSharingSchema {
             }
             let columns = "seq, collection_id, object_id, type, spec_version, created_us, modified_us, version_us, date_added_us, is_first, is_last, tlp, recipients, body"
             return [
-                """
-                CREATE TABLE taxii_objects_rebuilt (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    collection_id TEXT NOT NULL,
-                    object_id TEXT NOT NULL,
-                    type TEXT NOT NULL,
-                    spec_version TEXT NOT NULL,
-                    created_us BIGINT,
-                    modified_us BIGINT,
-                    version_us BIGINT NOT NULL,
-                    date_added_us BIGINT NOT NULL,
-                    is_first BIGINT NOT NULL CHECK (is_first IN (0, 1)),
-                    is_last BIGINT NOT NULL CHECK (is_last IN (0, 1)),
-                    tlp BIGINT NOT NULL CHECK (tlp BETWEEN 0 AND 4),
-                    recipients TEXT NOT NULL DEFAULT ',',
-                    body TEXT NOT NULL)
-                """,
+                objectsTable(named: "taxii_objects_rebuilt", seqColumn: "seq INTEGER PRIMARY KEY AUTOINCREMENT",
+                             collectionColumn: "collection_id TEXT NOT NULL"),
                 "INSERT INTO taxii_objects_rebuilt (\(columns)) SELECT \(columns) FROM taxii_objects ORDER BY seq",
                 // The old table's high-water mark, which may lie above its largest remaining seq.
                 "DELETE FROM sqlite_sequence WHERE name = 'taxii_objects_rebuilt'",
                 "INSERT INTO sqlite_sequence (name, seq) SELECT 'taxii_objects_rebuilt', seq FROM sqlite_sequence WHERE name = 'taxii_objects'",
                 "DROP TABLE taxii_objects",
                 "ALTER TABLE taxii_objects_rebuilt RENAME TO taxii_objects",
-                "CREATE INDEX taxii_objects_added ON taxii_objects (collection_id, date_added_us, seq)",
-                "CREATE UNIQUE INDEX taxii_objects_version ON taxii_objects (collection_id, object_id, version_us)",
-                "CREATE INDEX taxii_objects_type ON taxii_objects (collection_id, type, date_added_us, seq)",
-            ]
+            ] + objectsIndexes
         },
+    ]
+
+    /// One row per stored object version (migration 300; rebuilt without the foreign key by 320).
+    static func objectsTable(named name: String, seqColumn: String, collectionColumn: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            \(seqColumn),
+            \(collectionColumn),
+            object_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            spec_version TEXT NOT NULL,
+            created_us BIGINT,
+            modified_us BIGINT,
+            version_us BIGINT NOT NULL,
+            date_added_us BIGINT NOT NULL,
+            is_first BIGINT NOT NULL CHECK (is_first IN (0, 1)),
+            is_last BIGINT NOT NULL CHECK (is_last IN (0, 1)),
+            tlp BIGINT NOT NULL CHECK (tlp BETWEEN 0 AND 4),
+            recipients TEXT NOT NULL DEFAULT ',',
+            body TEXT NOT NULL)
+        """
+    }
+
+    static let objectsIndexes = [
+        "CREATE INDEX taxii_objects_added ON taxii_objects (collection_id, date_added_us, seq)",
+        "CREATE UNIQUE INDEX taxii_objects_version ON taxii_objects (collection_id, object_id, version_us)",
+        "CREATE INDEX taxii_objects_type ON taxii_objects (collection_id, type, date_added_us, seq)",
     ]
 }
