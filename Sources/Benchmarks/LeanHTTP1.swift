@@ -199,18 +199,27 @@ final class LeanHTTP1Pool: Sendable {
     let maxConnections: Int
     let group: any EventLoopGroup
 
+    /// Connects in flight at once. On the one event loop of a run, 500 requests starting together
+    /// each used to open their connection before the loop read any of them back, so no request
+    /// left until the 500th connect had been issued; with a few dozen connects in flight, each
+    /// request goes out as soon as its connection is up while later ones are still connecting
+    /// (and a remote endpoint never sees a burst of hundreds of SYNs).
+    let maxConnecting: Int
+
     private struct State {
         var idle: [any Channel] = []
         var open = 0
+        var connecting = 0
         var waiters: [EventLoopPromise<any Channel>] = []
         var all: [ObjectIdentifier: any Channel] = [:]
         var shutDown = false
     }
     private let state = Mutex(State())
 
-    init(target: LeanTarget, maxConnections: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    init(target: LeanTarget, maxConnections: Int, maxConnecting: Int = 32, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.target = target
         self.maxConnections = max(1, maxConnections)
+        self.maxConnecting = max(1, maxConnecting)
         self.group = group
     }
 
@@ -259,10 +268,13 @@ final class LeanHTTP1Pool: Sendable {
             while let channel = state.idle.popLast() {
                 if channel.isActive { return .use(channel) }
             }
-            if state.open < maxConnections {
+            if state.open < maxConnections && state.connecting < maxConnecting {
                 state.open += 1
+                state.connecting += 1
                 return .connect
             }
+            // No idle connection and no room to start one now: a released connection or the next
+            // connect that may start (see `startWaitingConnects`) serves this request.
             let waiter = loop.makePromise(of: (any Channel).self)
             state.waiters.append(waiter)
             return .wait(waiter)
@@ -270,13 +282,33 @@ final class LeanHTTP1Pool: Sendable {
         switch action {
         case .use(let channel): return channel.eventLoop.makeSucceededFuture(channel)
         case .connect: return connect(on: loop, deadline: deadline)
-        case .wait(let waiter): return waiter.futureResult
+        case .wait(let waiter):
+            // A request that no connection reaches by its deadline fails as a timeout.
+            let timer = loop.scheduleTask(deadline: deadline) {
+                let removed = self.state.withLock { state -> Bool in
+                    guard let index = state.waiters.firstIndex(where: { $0.futureResult === waiter.futureResult }) else { return false }
+                    state.waiters.remove(at: index)
+                    return true
+                }
+                if removed { waiter.fail(ModelCallError.timeout) }
+            }
+            waiter.futureResult.whenComplete { _ in timer.cancel() }
+            return waiter.futureResult
         case .refuse: return loop.makeFailedFuture(ModelCallError.transport("client shut down"))
         }
     }
 
-    /// Opens one connection; its slot is already counted in `open`.
+    /// Opens one connection; it is already counted in `open` and `connecting`.
     private func connect(on loop: any EventLoop, deadline: NIODeadline) -> EventLoopFuture<any Channel> {
+        let attempt = attemptConnect(on: loop, deadline: deadline)
+        attempt.whenComplete { _ in
+            self.state.withLock { $0.connecting -= 1 }
+            self.startWaitingConnects()
+        }
+        return attempt
+    }
+
+    private func attemptConnect(on loop: any EventLoop, deadline: NIODeadline) -> EventLoopFuture<any Channel> {
         let remaining = deadline - .now()
         let connectTimeout = min(TimeAmount.seconds(10), max(.milliseconds(1), remaining))
         let bootstrap = ClientBootstrap(group: loop)
@@ -339,17 +371,28 @@ final class LeanHTTP1Pool: Sendable {
         if known { slotFreed() }
     }
 
-    /// A connection slot came free (closed, or a connect that failed): a waiting request gets a
+    /// A connection slot came free (closed, or a connect that failed): a waiting request may get a
     /// new connection in it.
     private func slotFreed() {
-        let waiter = state.withLock { state -> EventLoopPromise<any Channel>? in
-            state.open -= 1
-            guard !state.shutDown, !state.waiters.isEmpty else { return nil }
-            state.open += 1
-            return state.waiters.removeFirst()
+        state.withLock { $0.open -= 1 }
+        startWaitingConnects()
+    }
+
+    /// Starts a connect for each waiting request there is room for (under `maxConnections` open
+    /// and `maxConnecting` in flight); each connection goes to the request it was started for.
+    private func startWaitingConnects() {
+        let starting = state.withLock { state -> [EventLoopPromise<any Channel>] in
+            var starting: [EventLoopPromise<any Channel>] = []
+            while !state.shutDown, !state.waiters.isEmpty, state.open < maxConnections, state.connecting < maxConnecting {
+                state.open += 1
+                state.connecting += 1
+                starting.append(state.waiters.removeFirst())
+            }
+            return starting
         }
-        guard let waiter else { return }
-        connect(on: waiter.futureResult.eventLoop, deadline: .now() + .seconds(10)).cascade(to: waiter)
+        for waiter in starting {
+            connect(on: waiter.futureResult.eventLoop, deadline: .now() + .seconds(10)).cascade(to: waiter)
+        }
     }
 
     /// Fails waiting requests and closes every connection. `closeConnections: false` is for a process

@@ -176,6 +176,44 @@ struct LeanHTTPClientTests {
         try await server.close()
     }
 
+    @Test func requestsBeyondTheConnectsInFlightWaitAndAllAreServed() async throws {
+        // Two connects at a time for up to twenty connections and sixty requests at once: every
+        // request is answered, none on a twenty-first connection.
+        let server = try await RawHTTPServer { _ in Self.contentLength(Self.reply) }
+        let target = try #require(LeanTarget(url: "http://127.0.0.1:\(server.port)/v1/chat/completions"))
+        let pool = LeanHTTP1Pool(target: target, maxConnections: 20, maxConnecting: 2)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<60 {
+                group.addTask {
+                    try await pool.execute(path: target.path, headers: HTTPHeaders(), body: Array("{}".utf8), timeout: 10, maxBodyBytes: 1 << 20).status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        await pool.shutdown()
+        #expect(statuses.count == 60 && statuses.allSatisfy { $0 == 200 })
+        // More connections than connects in flight: each finished connect started the next.
+        let opened = server.connections.load(ordering: .relaxed)
+        #expect(opened > 2 && opened <= 20, "\(opened) connections")
+        let port = server.port
+        try await server.close()
+
+        // Nothing listening: the waiting requests fail too, none hangs.
+        let closed = try #require(LeanTarget(url: "http://127.0.0.1:\(port)/v1/chat/completions"))
+        let refused = LeanHTTP1Pool(target: closed, maxConnections: 20, maxConnecting: 2)
+        let failures = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<12 {
+                group.addTask {
+                    do { _ = try await refused.execute(path: closed.path, headers: HTTPHeaders(), body: [], timeout: 5, maxBodyBytes: 1 << 20); return false }
+                    catch { return error is ModelCallError }
+                }
+            }
+            return await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+        }
+        await refused.shutdown()
+        #expect(failures == 12)
+    }
+
     @Test func statusesTimeoutsAndLostConnectionsAreTheErrorsTheRunnerRetries() async throws {
         let server = try await RawHTTPServer { n in
             switch n {
