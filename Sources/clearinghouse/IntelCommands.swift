@@ -86,13 +86,13 @@ struct Intel: AsyncParsableCommand {
                 let store = ThreatSharingStore(db: db)
                 guard let target = try await store.collection(id: collection) else { throw DomainError.notFound("collection") }
                 return try await store.add(count: body.count, to: target, requester: Intel.actor, actor: Intel.actor, at: Date(),
-                                           chunkSize: chunkSize) { range in
+                                           chunkSize: chunkSize, listSuccesses: false) { range in
                     do { return try body.objects(range) } catch { throw Failure("\(file): \(error)") }
                 }
             }
             let seconds = Date().timeIntervalSince(started)
             for failure in status.failures.prefix(20) { print("rejected \(failure.objectId): \(failure.message ?? "")") }
-            print("imported \(status.successes.count) of \(status.totalCount) objects (\(status.added) new versions, "
+            print("imported \(status.successCount) of \(status.totalCount) objects (\(status.added) new versions, "
                   + "\(status.failures.count) rejected) in \(String(format: "%.2f", seconds)) s; status \(status.id)")
             if !status.failures.isEmpty { throw ExitCode(1) }
         }

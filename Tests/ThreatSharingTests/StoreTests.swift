@@ -362,3 +362,21 @@ struct TAXIIMigrationTests {
         }
     }
 }
+
+extension StoreTests {
+    @Test("a bulk add that asks for counts only returns them, and its stored status still lists every success",
+          arguments: Engine.available)
+    func countsOnlyAdd(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrations: StoreFixture.migrations) { test in
+            let f = try await StoreFixture(db: test.db)
+            let objects = (0..<25).map { indicator($0, tlp: .green) } + [["type": "indicator", "id": "not-an-id"]]
+            let status = try await f.store.add(count: objects.count, to: f.collection, requester: "user:\(f.admin.userId)", actor: "t",
+                                               at: f.now, chunkSize: 10, listSuccesses: false) { range in Array(objects[range]) }
+            #expect(status.successes.isEmpty && status.unlistedSuccesses == 25 && status.successCount == 25)
+            #expect(status.failures.count == 1 && status.added == 25)
+            let stored = try #require(try await f.store.status(id: status.id, apiRoot: ThreatSharingSchema.defaultAPIRoot, for: f.admin))
+            #expect(stored.successes.count == 25 && stored.successCount == 25 && stored.failures.count == 1)
+            #expect(Set(stored.successes.map(\.objectId)) == Set((0..<25).map { indicator($0, tlp: .green)["id"]!.stringValue! }))
+        }
+    }
+}

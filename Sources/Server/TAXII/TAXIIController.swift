@@ -278,7 +278,7 @@ struct TAXIIController {
             "id": .string(status.id), "status": .string(status.status),
             "request_timestamp": .string(status.requestTimestamp.format(.microsecond)),
             "total_count": .int(status.totalCount),
-            "success_count": .int(status.successes.count), "successes": details(status.successes),
+            "success_count": .int(status.successCount), "successes": details(status.successes),
             "failure_count": .int(status.failures.count), "failures": details(status.failures),
             "pending_count": .int(status.pendingCount), "pendings": details(status.pendings),
         ]
