@@ -5,7 +5,7 @@ import Foundation
 import Platform
 
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "admin", 
+    static let configuration = CommandConfiguration(commandName: "admin",
         abstract: "Manage organisations, users and tokens directly on the database.",
         subcommands: [Org.self, UserCommand.self, Token.self])
 
@@ -48,7 +48,7 @@ struct Admin: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "user", abstract: "Users.", subcommands: [Create.self, Password.self])
 
         struct Create: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "create", 
+            static let configuration = CommandConfiguration(commandName: "create",
                 abstract: "Create a user. The password is read from standard input when it is piped; otherwise one is generated and printed once.")
             @OptionGroup var storage: StorageOptions
             @Option(help: "The user name.") var name: String
@@ -80,7 +80,7 @@ struct Admin: AsyncParsableCommand {
         }
 
         struct Password: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "password", 
+            static let configuration = CommandConfiguration(commandName: "password",
                 abstract: "Set a user's password (from standard input, or generated and printed once); ends their web sessions.")
             @OptionGroup var storage: StorageOptions
             @Option(help: "The user name.") var name: String

@@ -84,7 +84,7 @@ struct Migrate: AsyncParsableCommand {
 }
 
 struct Audit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", 
+    static let configuration = CommandConfiguration(commandName: "audit",
         abstract: "Check or anchor the tamper-evident audit log.", subcommands: [Verify.self, Head.self])
 
     struct Verify: AsyncParsableCommand {

@@ -12,7 +12,7 @@ struct IncidentCommand: AsyncParsableCommand {
         subcommands: [Export.self, VerifyPackage.self, SigningKey.self])
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "export", 
+        static let configuration = CommandConfiguration(commandName: "export",
             abstract: "Export an incident as a referral package directory (refuses an existing PATH); prints the manifest's SHA-256.")
         @OptionGroup var storage: StorageOptions
         @Option(help: "The user the export is made as: it must be able to read the incident, and the export is audited under this name.") var user: String

@@ -7,7 +7,7 @@ import Logging
 import Platform
 
 struct Diagnose: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "diagnose", 
+    static let configuration = CommandConfiguration(commandName: "diagnose",
         abstract: "Measure this machine: audit-log throughput on a throwaway database.", subcommands: [AuditThroughput.self])
 
     struct AuditThroughput: AsyncParsableCommand {

@@ -9,7 +9,7 @@ import Logging
 import Server
 
 struct Eval: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", 
+    static let configuration = CommandConfiguration(commandName: "eval",
         abstract: "Run cyber-capability benchmark suites against a model endpoint.",
         subcommands: [Run.self, Resume.self, Export.self, Import.self, TestServer.self])
 
@@ -100,7 +100,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     struct Resume: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "resume", 
+        static let configuration = CommandConfiguration(commandName: "resume",
             abstract: "Continue an interrupted run from its log: finished samples are kept, the rest (and errored ones) are run.")
         @Argument(help: "The run log.") var path: String
         @Option(help: "Endpoint base URL (default: the one recorded in the log).") var baseURL: String?
@@ -136,7 +136,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "import", 
+        static let configuration = CommandConfiguration(commandName: "import",
             abstract: "Read an Inspect AI JSON eval log; print its scores and optionally write it as a run log.")
         @Argument(help: "An Inspect AI JSON eval log.") var file: String
         @Option(help: "Write the samples as a run log here.") var log: String?

@@ -8,11 +8,11 @@ import Frontier
 import Platform
 
 struct Compute: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "compute", 
+    static let configuration = CommandConfiguration(commandName: "compute",
         abstract: "Training-compute estimation (no server needed).", subcommands: [Estimate.self])
 
     struct Estimate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "estimate", 
+        static let configuration = CommandConfiguration(commandName: "estimate",
             abstract: "Estimate training compute from parameters and tokens (6·N·D) or from hardware, hours and utilisation.",
             discussion: """
                 Architecture: --parameters N --tokens D [--active-parameters N]
@@ -77,7 +77,7 @@ struct Compute: AsyncParsableCommand {
 }
 
 struct Assess: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "assess", 
+    static let configuration = CommandConfiguration(commandName: "assess",
         abstract: "Assess a model description file (JSON or YAML) against every threshold policy (no server needed).",
         discussion: """
             Prints each policy's verdict (exceeds, does-not-exceed, indeterminate) with its explanation.
@@ -182,11 +182,11 @@ struct FrontierCommand: AsyncParsableCommand {
     }
 
     struct Terms: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "terms", 
+        static let configuration = CommandConfiguration(commandName: "terms",
             abstract: "Protection terms of pre-release access windows.", subcommands: [Publish.self, List.self])
 
         struct Publish: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "publish", 
+            static let configuration = CommandConfiguration(commandName: "publish",
                 abstract: "Publish a new version of the protection-terms text (audited). Windows opened afterwards use it; acceptances stay tied to the version accepted.")
             @OptionGroup var storage: StorageOptions
             @Option(help: "An installation administrator; the publication is audited under this name.") var user: String

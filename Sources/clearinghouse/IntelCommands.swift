@@ -5,7 +5,7 @@ import Platform
 import ThreatSharing
 
 struct Intel: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "intel", 
+    static let configuration = CommandConfiguration(commandName: "intel",
         abstract: "Threat sharing: TAXII collections and STIX 2.1 imports.", subcommands: [CollectionCommand.self, Import.self])
     static let actor = "cli:intel"
 
