@@ -3,14 +3,17 @@
 project's own test model server, in one script so both see the same machine at the same time.
 
     python bench/evals/run.py [--samples 2000] [--delays 0,50] [--connections 10,100,500]
-                              [--inspect-connections 100] [--memory-samples 10000] [--out results.json]
+                              [--inspect-connections 100] [--floor-client 500] [--memory-samples 10000]
+                              [--out results.json]
 
 Needs CLEARINGHOUSE_BIN (default .build/debug/clearinghouse) and, for the peer, a Python with
 `inspect-ai` (run the script with that Python; the peer is skipped, saying so, without it).
 
 Per configuration it records wall time, CPU time (user + system of the process, from wait4) per
 sample, and peak resident memory (VmHWM, see run_measured). The floor is samples x delay / connections: what a
-perfect client would take on a server that answers after `delay` with unlimited parallelism.
+perfect client would take on a server that answers after `delay` with unlimited parallelism. The
+"c-epoll floor" rows measure what is reachable on this machine: `floor_client.c`, a bare epoll
+client in C (no start-up to speak of, no log, no parsing, no scoring), against the same server.
 The test server runs on the same machine; its CPU is not counted in either client's figure but is
 recorded beside it (`server_cpu_s`, from /proc/PID/stat before and after), with the 1-minute load
 average before each run, since on a shared 2-core machine the two compete for the same cores.
@@ -121,6 +124,26 @@ def ours(tmp: Path, dataset: Path, url: str, connections: int, samples: int, lab
     return metrics
 
 
+def floor_client(tmp: Path) -> Path | None:
+    """Compiles bench/evals/floor_client.c (a bare epoll client: no log, no parsing, no scoring) with
+    $CC or cc; None, saying so, when there is no C compiler."""
+    binary = tmp / "floor_client"
+    compiler = os.environ.get("CC", "cc")
+    try:
+        subprocess.run([compiler, "-O2", "-o", str(binary), str(Path(__file__).with_name("floor_client.c"))], check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"floor client not built ({error}): its rows are skipped", file=sys.stderr)
+        return None
+    return binary
+
+
+def floor_probe(binary: Path, url: str, connections: int, samples: int):
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    metrics, stdout = run_measured([str(binary), port, str(connections), str(samples)])
+    assert int(stdout.split()[0]) == samples, stdout
+    return metrics
+
+
 def inspect_peer(tmp: Path, dataset: Path, url: str, connections: int):
     (tmp / "task.py").write_text(INSPECT_TASK)
     env = dict(os.environ, MC_DATASET=str(dataset), OPENAI_BASE_URL=url, OPENAI_API_KEY="bench", INSPECT_LOG_DIR=str(tmp / "ilogs"))
@@ -135,6 +158,7 @@ def main():
     parser.add_argument("--delays", default="0,50")
     parser.add_argument("--connections", default="10,100,500")
     parser.add_argument("--inspect-connections", default="100", help="connection counts at which to run Inspect ('' to skip)")
+    parser.add_argument("--floor-client", default="500", help="connection counts at which to run the C floor client ('' to skip)")
     parser.add_argument("--memory-samples", type=int, default=10000, help="a run of this many samples for peak memory (0 to skip)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
@@ -150,9 +174,17 @@ def main():
         tmp = Path(tmp_name)
         dataset = tmp / "mc.jsonl"
         write_dataset(dataset, args.samples)
+        probe = floor_client(tmp) if args.floor_client else None
         for delay in [int(d) for d in args.delays.split(",")]:
             server, url = start_server(delay)
             try:
+                # The bare C client first: whichever runs first meets a server that has not yet grown its heap.
+                if probe:
+                    for connections in [int(c) for c in args.floor_client.split(",")]:
+                        m = measured_against(server, floor_probe, probe, url, connections, args.samples)
+                        rows.append({"client": "c-epoll floor", "delay_ms": delay, "connections": connections, "samples": args.samples,
+                                     "floor_s": args.samples * delay / 1000 / connections, **m})
+                        print(json.dumps(rows[-1]), flush=True)
                 for connections in [int(c) for c in args.connections.split(",")]:
                     m = measured_against(server, ours, tmp, dataset, url, connections, args.samples, f"{delay}-{connections}")
                     floor = args.samples * delay / 1000 / connections
