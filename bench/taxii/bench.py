@@ -6,8 +6,10 @@ server, memory backend), one after the other in one run, through PyPI `taxii2-cl
   lookup      get_objects(id=...) (match[id]) for random ids; median and p99 in ms
   paginate    as_pages(get_objects) over the whole collection; seconds and objects seen
 
-usage: bench.py --target clearinghouse|medallion --count N [--batch 500] [--lookups 300] [--phase-timeout S] [--ingest-only]
+usage: bench.py --target clearinghouse|medallion|null --count N [--batch 500] [--lookups 300] [--phase-timeout S] [--ingest-only]
 Clearinghouse: CLEARINGHOUSE_BIN (default .build/debug/clearinghouse); medallion: MEDALLION_BIN.
+`null` is `null_server.c` (compiled with $CC or cc), which stores nothing and answers every POST at
+once: its ingest rate is the ceiling the Python client itself puts on any server (ingest only).
 Prints one JSON line of results.
 """
 from __future__ import annotations
@@ -107,6 +109,15 @@ def start_medallion(tmp: str):
     return proc, Collection(f"{base}/api1/collections/{cid}/", user="bench", password="bench"), 1000
 
 
+def start_null(tmp: str):
+    binary = Path(tmp) / "null_server"
+    subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", str(binary), str(Path(__file__).with_name("null_server.c"))], check=True)
+    port = free_port()
+    proc = subprocess.Popen([str(binary), str(port)], stdout=subprocess.PIPE, text=True)
+    proc.stdout.readline()
+    return proc, Collection(f"http://127.0.0.1:{port}/taxii2/null/collections/c/", user="bench", password="bench"), 1000
+
+
 def server_post_seconds(collection_url: str) -> tuple[float, int]:
     """Clearinghouse only: total seconds and count of object POSTs as the server timed them
     (request to response head), from the `clearinghouse_http_request_duration_seconds` histogram
@@ -125,6 +136,20 @@ def server_post_seconds(collection_url: str) -> tuple[float, int]:
     return total, count
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_written_mb(pid: int) -> float:
+    """Bytes the process has handed to write calls (wchar, /proc/PID/io), in MB."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1]) / 1e6
+    return 0.0
+
+
 def percentile(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
@@ -132,7 +157,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--target", choices=["clearinghouse", "medallion"], required=True)
+    ap.add_argument("--target", choices=["clearinghouse", "medallion", "null"], required=True)
     ap.add_argument("--count", type=int, default=20000)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--lookups", type=int, default=300)
@@ -141,10 +166,16 @@ def main() -> int:
     ap.add_argument("--database", default=None, help="postgres:// URL (Clearinghouse only)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="taxii-bench-")
-    proc, collection, page = start_clearinghouse(tmp, args.database) if args.target == "clearinghouse" else start_medallion(tmp)
+    starts = {"clearinghouse": lambda: start_clearinghouse(tmp, args.database), "medallion": lambda: start_medallion(tmp),
+              "null": lambda: start_null(tmp)}
+    proc, collection, page = starts[args.target]()
+    args.ingest_only = args.ingest_only or args.target == "null"
     result = {"target": args.target, "count": args.count, "batch": args.batch}
     try:
         data = objects(args.count)
+        server_cpu = process_cpu_s(proc.pid)
+        server_written = process_written_mb(proc.pid)
+        client_cpu = time.process_time()
         started = time.perf_counter()
         stored = 0
         for i in range(0, len(data), args.batch):
@@ -155,6 +186,10 @@ def main() -> int:
                 result["ingest_truncated_at"] = stored
                 break
         elapsed = time.perf_counter() - started
+        posts = -(-stored // args.batch)
+        result.update(client_cpu_ms_per_post=round((time.process_time() - client_cpu) / posts * 1000, 2),
+                      server_cpu_ms_per_post=round((process_cpu_s(proc.pid) - server_cpu) / posts * 1000, 2),
+                      server_written_mb_per_post=round((process_written_mb(proc.pid) - server_written) / posts, 2))
         result.update(ingested=stored, ingest_seconds=round(elapsed, 2), ingest_objects_per_second=round(stored / elapsed, 1))
         if args.target == "clearinghouse":
             seconds, posts = server_post_seconds(collection.url)
