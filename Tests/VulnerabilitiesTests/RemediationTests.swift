@@ -108,6 +108,61 @@ import TestSupport
         }
     }
 
+    @Test("a KEV import re-dates the open items whose listing or due date it changes; closed ones keep their dates",
+          .enabled(if: TestData.root != nil, "needs ../shared/data"), arguments: Engine.available)
+    func kevReimportRedates(engine: Engine) async throws {
+        try await TestDatabases.with(engine, migrations: Self.migrations) { test in
+            let clock = ManualClock()
+            let store = VulnerabilityStore(db: test.db, clock: clock.clock, secrets: .ephemeral())
+            try await Self.orgs(test.db)
+            let real = try Self.kevCatalog()
+            var root = try #require(try JSONSerialization.jsonObject(with: real) as? [String: Any])
+            var entries = try #require(root["vulnerabilities"] as? [[String: Any]])
+            let changed = "CVE-2024-3400"
+            let realDue = try #require(entries.first { $0["cveID"] as? String == changed }?["dueDate"] as? String)
+            let added = try #require(entries.first { $0["cveID"] as? String != changed }?["cveID"] as? String)
+            // An older catalog: `added` not yet listed, `changed` with another due date.
+            entries.removeAll { $0["cveID"] as? String == added }
+            for index in entries.indices where entries[index]["cveID"] as? String == changed { entries[index]["dueDate"] = "2030-01-31" }
+            root["vulnerabilities"] = entries
+            let older = try JSONSerialization.data(withJSONObject: root)
+            _ = try await store.importKEV(older, actor: "test")
+
+            let water = Self.defender("water")
+            let start = clock.now.addingTimeInterval(-2 * Self.day)
+            func add(_ cve: String, _ asset: String, _ directive: RemediationDirective) async throws -> RemediationItem {
+                try await store.addRemediationItem(RemediationInput(cve: cve, asset: asset, publiclyExposed: true, automatable: .no,
+                                                                    technicalImpact: .partial, directive: directive, startedAt: start), by: water)
+            }
+            let dated = try await add(changed, "fw-1", .bod2201)
+            let listedLater = try await add(added, "fw-2", .bod2604)
+            let closed = try await add(changed, "fw-3", .bod2201)
+            let unlisted = try await add("CVE-2099-0001", "fw-4", .bod2604)
+            _ = try await store.setRemediationStatus(id: closed.id, status: "remediated", reason: "patched", by: water)
+            #expect(dated.kevDueDate == "2030-01-31" && !listedLater.inKEV && listedLater.dueRule.contains("In KEV = No"))
+
+            let current = try await store.importKEV(real, actor: "test")
+            #expect(current.remediationRedated == 2)
+            let redated = try await store.remediationItem(id: dated.id, reader: water)
+            #expect(redated.kevDueDate == realDue && redated.timeline == "KEV")
+            #expect(redated.dueAt == RemediationRules.kevDueDate(realDue) && redated.dueRule.contains(realDue) && redated.overdue)
+            let nowListed = try await store.remediationItem(id: listedLater.id, reader: water)
+            #expect(nowListed.inKEV && nowListed.dueRule.contains("In KEV = Yes") && nowListed.startedAt == listedLater.startedAt)
+            let stillClosed = try await store.remediationItem(id: closed.id, reader: water)
+            #expect(stillClosed.kevDueDate == "2030-01-31" && stillClosed.dueAt == closed.dueAt && stillClosed.status == .remediated)
+            #expect(try await store.remediationItem(id: unlisted.id, reader: water) == unlisted)
+            let audited = try await test.db.read { conn in
+                try await conn.query("SELECT detail FROM audit_log WHERE action = 'vulns.kev.import' ORDER BY seq").map { try $0.string("detail") }
+            }
+            #expect(audited.count == 2 && audited[1].contains("remediation_redated") && audited[1].contains("\"2\""))
+
+            // The same catalog again changes nothing; the older one again undoes both.
+            #expect(try await store.importKEV(real, actor: "test").remediationRedated == 0)
+            #expect(try await store.importKEV(older, actor: "test").remediationRedated == 2)
+            #expect(try await store.remediationItem(id: listedLater.id, reader: water) == listedLater)
+        }
+    }
+
     @Test("overdue is computed against the clock; filters, due-date order, pages and statuses with reasons", arguments: Engine.available)
     func overdueFiltersAndStatus(engine: Engine) async throws {
         try await TestDatabases.with(engine, migrations: Self.migrations) { test in
