@@ -210,7 +210,8 @@ final class LeanHTTP1Pool: Sendable {
         var idle: [any Channel] = []
         var open = 0
         var connecting = 0
-        var waiters: [EventLoopPromise<any Channel>] = []
+        /// Requests waiting for a connection, first come first served, each with its own deadline.
+        var waiters: [(promise: EventLoopPromise<any Channel>, deadline: NIODeadline)] = []
         var all: [ObjectIdentifier: any Channel] = [:]
         var shutDown = false
     }
@@ -276,7 +277,7 @@ final class LeanHTTP1Pool: Sendable {
             // No idle connection and no room to start one now: a released connection or the next
             // connect that may start (see `startWaitingConnects`) serves this request.
             let waiter = loop.makePromise(of: (any Channel).self)
-            state.waiters.append(waiter)
+            state.waiters.append((waiter, deadline))
             return .wait(waiter)
         }
         switch action {
@@ -286,7 +287,7 @@ final class LeanHTTP1Pool: Sendable {
             // A request that no connection reaches by its deadline fails as a timeout.
             let timer = loop.scheduleTask(deadline: deadline) {
                 let removed = self.state.withLock { state -> Bool in
-                    guard let index = state.waiters.firstIndex(where: { $0.futureResult === waiter.futureResult }) else { return false }
+                    guard let index = state.waiters.firstIndex(where: { $0.promise.futureResult === waiter.futureResult }) else { return false }
                     state.waiters.remove(at: index)
                     return true
                 }
@@ -355,7 +356,7 @@ final class LeanHTTP1Pool: Sendable {
         }
         let waiter = state.withLock { state -> EventLoopPromise<any Channel>? in
             if state.shutDown { return nil }
-            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            if !state.waiters.isEmpty { return state.waiters.removeFirst().promise }
             state.idle.append(channel)
             return nil
         }
@@ -379,10 +380,11 @@ final class LeanHTTP1Pool: Sendable {
     }
 
     /// Starts a connect for each waiting request there is room for (under `maxConnections` open
-    /// and `maxConnecting` in flight); each connection goes to the request it was started for.
+    /// and `maxConnecting` in flight); each connection goes to the request it was started for, and
+    /// the connect is bounded by that request's deadline.
     private func startWaitingConnects() {
-        let starting = state.withLock { state -> [EventLoopPromise<any Channel>] in
-            var starting: [EventLoopPromise<any Channel>] = []
+        let starting = state.withLock { state -> [(promise: EventLoopPromise<any Channel>, deadline: NIODeadline)] in
+            var starting: [(promise: EventLoopPromise<any Channel>, deadline: NIODeadline)] = []
             while !state.shutDown, !state.waiters.isEmpty, state.open < maxConnections, state.connecting < maxConnecting {
                 state.open += 1
                 state.connecting += 1
@@ -391,7 +393,7 @@ final class LeanHTTP1Pool: Sendable {
             return starting
         }
         for waiter in starting {
-            connect(on: waiter.futureResult.eventLoop, deadline: .now() + .seconds(10)).cascade(to: waiter)
+            connect(on: waiter.promise.futureResult.eventLoop, deadline: waiter.deadline).cascade(to: waiter.promise)
         }
     }
 
@@ -407,7 +409,7 @@ final class LeanHTTP1Pool: Sendable {
             state.idle = []
             return result
         }
-        for waiter in waiters { waiter.fail(ModelCallError.transport("client shut down")) }
+        for waiter in waiters { waiter.promise.fail(ModelCallError.transport("client shut down")) }
         guard closeConnections else { return }
         // All closes start at once; then wait for each (500 connections closed one after another
         // cost a round through the event loop apiece).

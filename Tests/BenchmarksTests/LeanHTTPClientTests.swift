@@ -214,6 +214,46 @@ struct LeanHTTPClientTests {
         #expect(failures == 12)
     }
 
+    @Test func aRequestThatWaitedForAConnectKeepsItsOwnDeadline() async throws {
+        // A listener that never accepts, its one-connection queue already taken: every connect to
+        // it hangs (the kernel drops the SYNs) until the client gives up.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(filler); close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(listener, generic, length) == 0 && listen(listener, 0) == 0 && getsockname(listener, generic, &length) == 0
+                    && connect(filler, generic, length) == 0
+            }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let target = try #require(LeanTarget(url: "http://127.0.0.1:\(port)/v1/chat/completions"))
+        // One connect at a time: the first request takes it and hangs to its 0.3 s deadline; the
+        // second waits, and its connect starts only then. It must fail by its own 1 s deadline, not
+        // after the 10 s a connect is otherwise allowed.
+        let pool = LeanHTTP1Pool(target: target, maxConnections: 4, maxConnecting: 1)
+        @Sendable func outcome(_ timeout: Double) async -> ModelCallError? {
+            do { _ = try await pool.execute(path: target.path, headers: HTTPHeaders(), body: [], timeout: timeout, maxBodyBytes: 1 << 20); return nil }
+            catch { return error as? ModelCallError }
+        }
+        let started = ContinuousClock.now
+        async let first = outcome(0.3)
+        try await Task.sleep(for: .milliseconds(100))
+        let second = await outcome(1.0)
+        let waited = ContinuousClock.now - started
+        let firstOutcome = await first
+        for (name, failure) in [("first", firstOutcome), ("second", second)] {
+            guard case .timeout? = failure else { Issue.record("\(name): expected a timeout, got \(String(describing: failure))"); continue }
+        }
+        #expect(waited < .seconds(5), "the waiting request failed after \(waited)")
+        await pool.shutdown()
+    }
+
     @Test func statusesTimeoutsAndLostConnectionsAreTheErrorsTheRunnerRetries() async throws {
         let server = try await RawHTTPServer { n in
             switch n {
