@@ -159,6 +159,30 @@ struct TAXIITests {
         }
     }
 
+    @Test("a stored status answers, a part at a time, with the very bytes the POST answered", arguments: Engine.available)
+    func storedStatusStreamsTheSameBytes(engine: Engine) async throws {
+        try await Harness.run(engine) { h in
+            let w = try await TAXIIWorld.make(h)
+            // 2,500 objects are stored as three parts of 1,000; a bad object in the first and the
+            // third part puts failures (with their reasons) in both.
+            let objects = (0..<2500).map { n in
+                n == 7 || n == 2300 ? #"{"type":"indicator","id":"indicator--bad-\#(n)"}"# : stixIndicator(n, marking: nil)
+            }
+            let posted = try await w.post(#"{"objects":[\#(objects.joined(separator: ","))]}"#)
+            #expect(posted.status == .accepted)
+            let status = try posted.json()
+            #expect(status["success_count"] as? Int == 2498 && status["failure_count"] as? Int == 2 && status["total_count"] as? Int == 2500)
+            let statusId = try #require(status["id"] as? String)
+            let read = try await h.request(.get, "/taxii2/default/status/\(statusId)/", token: w.writer)
+            #expect(read.status == .ok && read.headers[.contentType] == taxii)
+            let same = read.text == posted.text  // compared outside #expect, which would print both megabytes
+            #expect(same, "the stored status (\(read.text.utf8.count) bytes) differs from the POST's (\(posted.text.utf8.count) bytes)")
+            #expect((try read.json()["successes"] as? [Any])?.count == 2498)
+            // Another requester does not see it at all.
+            try expectTAXIIError(try await h.request(.get, "/taxii2/default/status/\(statusId)/", token: w.greenReader), .notFound, "not theirs")
+        }
+    }
+
     @Test("the OpenAPI fragment documents exactly the TAXII routes served")
     func documentedRoutes() async throws {
         try await Harness.run { h in

@@ -63,6 +63,19 @@ public struct TAXIIStatus: Sendable, Hashable {
     public var pendingCount = 0
 }
 
+/// A stored status resource's counts, and the parts (in order) that list its details: for
+/// answering a status of any size a part at a time.
+public struct TAXIIStatusSummary: Sendable, Equatable {
+    public var id: String
+    public var status: String
+    public var requestTimestamp: StixTimestamp
+    public var totalCount: Int
+    public var successCount: Int
+    public var failureCount: Int
+    public var pendingCount: Int
+    public var parts: [Int64]
+}
+
 /// What a page of objects is asked for: the parsed TAXII query plus the endpoint's fixed filters.
 public struct ObjectPageRequest: Sendable {
     public var query: TAXIIQuery
@@ -540,6 +553,41 @@ public struct ThreatSharingStore: Sendable {
             status.pendingCount = max(Int(try row.int("pending_count")), status.pendings.count)
             return status
         }
+    }
+
+    /// A status resource without its details, and the parts that hold them, read together so the
+    /// counts and the parts agree while an import is still adding parts. Nil when there is no such
+    /// status for this reader (as `status(id:apiRoot:for:)`), and also when the status keeps
+    /// per-object detail rows (written before migration 310): read those with `status`.
+    public func statusSummary(id: String, apiRoot: String, for reader: Reader) async throws -> TAXIIStatusSummary? {
+        try await db.read { conn in
+            guard let row = try await conn.first(
+                """
+                SELECT id, requester, status, request_us, total_count, success_count, failure_count, pending_count
+                FROM taxii_status WHERE id = $1 AND api_root = $2
+                """, [.text(id), .text(apiRoot)]) else { return nil }
+            let requester = try row.string("requester")
+            guard reader.isAdmin || requester == "user:\(reader.userId)" else { return nil }
+            guard try await conn.first("SELECT 1 AS one FROM taxii_status_details WHERE status_id = $1 LIMIT 1", [.text(id)]) == nil else {
+                return nil
+            }
+            let parts = try await conn.query("SELECT part FROM taxii_status_parts WHERE status_id = $1 ORDER BY part", [.text(id)])
+                .map { try $0.int("part") }
+            return TAXIIStatusSummary(id: id, status: try row.string("status"), requestTimestamp: StixTimestamp(microseconds: try row.int("request_us")),
+                                      totalCount: Int(try row.int("total_count")), successCount: Int(try row.int("success_count")),
+                                      failureCount: Int(try row.int("failure_count")), pendingCount: Int(try row.int("pending_count")),
+                                      parts: parts)
+        }
+    }
+
+    /// One part of a status (see `statusSummary`): its failures or its successes, in order.
+    public func statusPart(id: String, part: Int64, failures: Bool) async throws -> [TAXIIStatus.Detail] {
+        let column = failures ? "failures" : "successes"
+        let text = try await db.read { conn in
+            try await conn.first("SELECT \(column) FROM taxii_status_parts WHERE status_id = $1 AND part = $2", [.text(id), .int(part)])?
+                .string(column)
+        }
+        return try text.map(Self.details) ?? []
     }
 
     /// Reads a status part's `[[id, version(, message)], …]`. A plain loop: see `relationships(of:)`.
