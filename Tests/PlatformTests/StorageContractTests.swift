@@ -57,6 +57,24 @@ struct StorageContractTests {
         }
     }
 
+    @Test("placeholders are found outside quotes only: a quote inside an identifier or a $ inside text is left alone",
+          arguments: Engine.available)
+    func placeholdersOutsideQuotes(engine: Engine) async throws {
+        try await TestDatabases.with(engine) { test in
+            try await test.db.write { conn in
+                try await conn.execute(#"CREATE TABLE quoting ("it's" TEXT, "cost$" TEXT)"#)
+                try await conn.execute(#"INSERT INTO quoting ("it's", "cost$") VALUES ($1, 'fee: $2 ''or'' $3')"#, [.text("a$1")])
+            }
+            let row = try #require(try await test.db.read { conn in
+                try await conn.first(#"SELECT "it's" AS name, "cost$" AS cost, $1 AS bound FROM quoting WHERE "it's" = $2"#,
+                                     [.text("first"), .text("a$1")])
+            })
+            #expect(try row.string("name") == "a$1")
+            #expect(try row.string("cost") == "fee: $2 'or' $3")
+            #expect(try row.string("bound") == "first")
+        }
+    }
+
     @Test("values round-trip through both engines", arguments: Engine.available)
     func roundTrip(engine: Engine) async throws {
         try await TestDatabases.with(engine) { test in

@@ -180,20 +180,25 @@ struct SQLiteSQLConnection: SQLConnection {
         }
     }
 
-    /// Rewrites `$1` placeholders to SQLite's numbered `?1`, leaving quoted text alone.
-    /// Works on UTF-8 bytes (both characters are ASCII, so no multi-byte sequence is touched):
-    /// a 200-row insert has 2,600 placeholders, and walking it by `Character` cost 5% of an import.
+    /// Rewrites `$1` placeholders to SQLite's numbered `?1`, leaving string literals ('…') and
+    /// quoted identifiers ("…") alone: inside either, only its own closing quote counts (a doubled
+    /// quote, the SQL escape, closes and reopens). Works on UTF-8 bytes (every character involved
+    /// is ASCII, so no multi-byte sequence is touched): a 200-row insert has 2,600 placeholders, and
+    /// walking it by `Character` cost 5% of an import.
     static func translate(_ sql: String) -> String {
         guard sql.utf8.contains(UInt8(ascii: "$")) else { return sql }
         var bytes = Array(sql.utf8)
-        var inQuote = false, changed = false
+        var quote: UInt8?  // the quote character of the literal or identifier being read
+        var changed = false
         for i in bytes.indices {
-            switch bytes[i] {
-            case UInt8(ascii: "'"): inQuote.toggle()
-            case UInt8(ascii: "$") where !inQuote:
+            let byte = bytes[i]
+            if let open = quote {
+                if byte == open { quote = nil }
+            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
+                quote = byte
+            } else if byte == UInt8(ascii: "$") {
                 bytes[i] = UInt8(ascii: "?")
                 changed = true
-            default: break
             }
         }
         return changed ? String(decoding: bytes, as: UTF8.self) : sql
