@@ -23,6 +23,8 @@ private struct TAXIIWorld {
     let h: Harness
     let collection: TAXIICollection
     let writer: String
+    /// The writer's user id (a status names its requester as `user:ID`).
+    let writerId: String
     let greenReader: String
     var objects: String { "/taxii2/default/collections/\(collection.id)/objects/" }
 
@@ -35,7 +37,7 @@ private struct TAXIIWorld {
             grants: [CollectionGrant(orgId: writerUser.orgId, readLevel: .amber, canWrite: true),
                      CollectionGrant(orgId: greenOrg.id, readLevel: .green, canWrite: false)],
             actor: "test", at: Date())
-        return TAXIIWorld(h: h, collection: collection, writer: writer, greenReader: green)
+        return TAXIIWorld(h: h, collection: collection, writer: writer, writerId: writerUser.id, greenReader: green)
     }
 
     @discardableResult
@@ -180,6 +182,42 @@ struct TAXIITests {
             #expect((try read.json()["successes"] as? [Any])?.count == 2498)
             // Another requester does not see it at all.
             try expectTAXIIError(try await h.request(.get, "/taxii2/default/status/\(statusId)/", token: w.greenReader), .notFound, "not theirs")
+        }
+    }
+
+    @Test("a status read while its import runs, and one kept in per-object rows, answer with what they hold", arguments: Engine.available)
+    func pendingAndLegacyStatuses(engine: Engine) async throws {
+        try await Harness.run(engine) { h in
+            let w = try await TAXIIWorld.make(h)
+            let me = w.writerId
+            let id1 = "11111111-1111-4111-8111-111111111111", id2 = "22222222-2222-4222-8222-222222222222"
+            try await h.services.db.write { conn in
+                // An import of 5 objects after its first part: 2 stored, 1 rejected, 2 still to come.
+                try await conn.execute("""
+                    INSERT INTO taxii_status (id, api_root, collection_id, requester, status, request_us, total_count, success_count,
+                        failure_count, pending_count) VALUES ($1, 'default', $2, $3, 'pending', 1700000000000000, 5, 2, 1, 2)
+                    """, [.text(id1), .text(w.collection.id), .text("user:\(me)")])
+                try await conn.execute("INSERT INTO taxii_status_parts (status_id, part, successes, failures) VALUES ($1, 0, $2, $3)",
+                                       [.text(id1), .text(#"[["indicator--a","2024-01-01T00:00:00.000Z"],["indicator--b","2024-01-02T00:00:00.000Z"]]"#),
+                                        .text(#"[["indicator--c","","bad \"id\""]]"#)])
+                // A status written before migration 310: one row per object.
+                try await conn.execute("""
+                    INSERT INTO taxii_status (id, api_root, collection_id, requester, status, request_us, total_count, success_count,
+                        failure_count, pending_count) VALUES ($1, 'default', $2, $3, 'complete', 1700000000000000, 1, 1, 0, 0)
+                    """, [.text(id2), .text(w.collection.id), .text("user:\(me)")])
+                try await conn.execute("""
+                    INSERT INTO taxii_status_details (status_id, position, outcome, object_id, version) VALUES ($1, 0, 'success', 'indicator--d', 'v1')
+                    """, [.text(id2)])
+            }
+            let pending = try await h.request(.get, "/taxii2/default/status/\(id1)/", token: w.writer)
+            #expect(pending.text == #"{"failure_count":1,"failures":[{"id":"indicator--c","message":"bad \"id\"","version":""}],"id":"\#(id1)","pending_count":2,"pendings":[],"request_timestamp":"2023-11-14T22:13:20.000000Z","status":"pending","success_count":2,"successes":[{"id":"indicator--a","version":"2024-01-01T00:00:00.000Z"},{"id":"indicator--b","version":"2024-01-02T00:00:00.000Z"}],"total_count":5}"#)
+            let legacy = try await h.request(.get, "/taxii2/default/status/\(id2)/", token: w.writer)
+            #expect(legacy.status == .ok)
+            let body = try legacy.json()
+            #expect(body["success_count"] as? Int == 1 && (body["successes"] as? [[String: Any]])?.first?["id"] as? String == "indicator--d")
+            for id in [id1, id2] {
+                try expectTAXIIError(try await h.request(.get, "/taxii2/default/status/\(id)/", token: w.greenReader), .notFound, "not theirs")
+            }
         }
     }
 

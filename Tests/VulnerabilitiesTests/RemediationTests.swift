@@ -108,7 +108,7 @@ import TestSupport
         }
     }
 
-    @Test("a KEV import re-dates the open items whose listing or due date it changes; closed ones keep their dates",
+    @Test("a KEV import re-dates the open items whose listing or due date it changes; closed ones keep theirs until reopened",
           .enabled(if: TestData.root != nil, "needs ../shared/data"), arguments: Engine.available)
     func kevReimportRedates(engine: Engine) async throws {
         try await TestDatabases.with(engine, migrations: Self.migrations) { test in
@@ -156,9 +156,13 @@ import TestSupport
             }
             #expect(audited.count == 2 && audited[1].contains("remediation_redated") && audited[1].contains("\"2\""))
 
-            // The same catalog again changes nothing; the older one again undoes both.
+            // Reopened, the closed item follows the catalog as it is now.
+            let reopened = try await store.setRemediationStatus(id: closed.id, status: "open", reason: "the fix regressed", by: water)
+            #expect(reopened.kevDueDate == realDue && reopened.dueAt == RemediationRules.kevDueDate(realDue))
+
+            // The same catalog again changes nothing; the older one again undoes all three.
             #expect(try await store.importKEV(real, actor: "test").remediationRedated == 0)
-            #expect(try await store.importKEV(older, actor: "test").remediationRedated == 2)
+            #expect(try await store.importKEV(older, actor: "test").remediationRedated == 3)
             #expect(try await store.remediationItem(id: listedLater.id, reader: water) == listedLater)
         }
     }

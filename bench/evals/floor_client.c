@@ -89,10 +89,15 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &start);
     int port = atoi(argv[1]), count = atoi(argv[2]);
     total = atoi(argv[3]);
+    if (port <= 0 || port > 65535 || count <= 0 || total <= 0) {
+        fprintf(stderr, "floor_client: PORT, CONNECTIONS and TOTAL must be positive\n");
+        return 2;
+    }
     if (count > total) count = total;
     int poller = epoll_create1(0);
     if (poller < 0) fail("epoll_create1");
     connection *connections = calloc((size_t)count, sizeof *connections);
+    if (!connections) fail("calloc");
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
     inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
     for (int i = 0; i < count; i++) {

@@ -186,7 +186,7 @@ def main() -> int:
                 result["ingest_truncated_at"] = stored
                 break
         elapsed = time.perf_counter() - started
-        posts = -(-stored // args.batch)
+        posts = max(1, -(-stored // args.batch))
         result.update(client_cpu_ms_per_post=round((time.process_time() - client_cpu) / posts * 1000, 2),
                       server_cpu_ms_per_post=round((process_cpu_s(proc.pid) - server_cpu) / posts * 1000, 2),
                       server_written_mb_per_post=round((process_written_mb(proc.pid) - server_written) / posts, 2))

@@ -7,6 +7,7 @@
 //   cc -O2 -o null_server null_server.c && ./null_server PORT
 #define _GNU_SOURCE
 #include <netinet/in.h>
+#include <signal.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: null_server PORT\n");
         return 2;
     }
+    signal(SIGPIPE, SIG_IGN);  // a client that goes away mid-answer ends that connection, not the server
     char *in = malloc(request_capacity), *status = malloc(status_capacity);
+    if (!in || !status) {
+        perror("null_server");
+        return 1;
+    }
     const char *collection = "{\"id\":\"c\",\"title\":\"null\",\"can_read\":true,\"can_write\":true,"
                              "\"media_types\":[\"application/stix+json;version=2.1\"]}";
     int listener = socket(AF_INET, SOCK_STREAM, 0), on = 1;

@@ -555,28 +555,27 @@ public struct ThreatSharingStore: Sendable {
         }
     }
 
-    /// A status resource without its details, and the parts that hold them, read together so the
-    /// counts and the parts agree while an import is still adding parts. Nil when there is no such
-    /// status for this reader (as `status(id:apiRoot:for:)`), and also when the status keeps
+    /// A status resource without its details, and the parts that hold them. Nil when there is no
+    /// such status for this reader (as `status(id:apiRoot:for:)`), and also when the status keeps
     /// per-object detail rows (written before migration 310): read those with `status`.
+    /// The counts and the list of parts come from one statement, so they agree even while an import
+    /// is still adding parts (each part and its counts commit together, and a part never changes).
     public func statusSummary(id: String, apiRoot: String, for reader: Reader) async throws -> TAXIIStatusSummary? {
         try await db.read { conn in
-            guard let row = try await conn.first(
+            let rows = try await conn.query(
                 """
-                SELECT id, requester, status, request_us, total_count, success_count, failure_count, pending_count
-                FROM taxii_status WHERE id = $1 AND api_root = $2
-                """, [.text(id), .text(apiRoot)]) else { return nil }
+                SELECT s.requester, s.status, s.request_us, s.total_count, s.success_count, s.failure_count, s.pending_count,
+                    p.part, (SELECT COUNT(*) FROM taxii_status_details d WHERE d.status_id = s.id) AS legacy
+                FROM taxii_status s LEFT JOIN taxii_status_parts p ON p.status_id = s.id
+                WHERE s.id = $1 AND s.api_root = $2 ORDER BY p.part
+                """, [.text(id), .text(apiRoot)])
+            guard let row = rows.first else { return nil }
             let requester = try row.string("requester")
-            guard reader.isAdmin || requester == "user:\(reader.userId)" else { return nil }
-            guard try await conn.first("SELECT 1 AS one FROM taxii_status_details WHERE status_id = $1 LIMIT 1", [.text(id)]) == nil else {
-                return nil
-            }
-            let parts = try await conn.query("SELECT part FROM taxii_status_parts WHERE status_id = $1 ORDER BY part", [.text(id)])
-                .map { try $0.int("part") }
+            guard reader.isAdmin || requester == "user:\(reader.userId)", try row.int("legacy") == 0 else { return nil }
             return TAXIIStatusSummary(id: id, status: try row.string("status"), requestTimestamp: StixTimestamp(microseconds: try row.int("request_us")),
                                       totalCount: Int(try row.int("total_count")), successCount: Int(try row.int("success_count")),
                                       failureCount: Int(try row.int("failure_count")), pendingCount: Int(try row.int("pending_count")),
-                                      parts: parts)
+                                      parts: rows.compactMap { $0.optionalInt("part") })
         }
     }
 
