@@ -63,6 +63,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: null_server PORT\n");
         return 2;
     }
+    char *end = NULL;
+    long port = strtol(argv[1], &end, 10);
+    if (*argv[1] == '\0' || *end != '\0' || port < 1 || port > 65535) {
+        fprintf(stderr, "null_server: PORT must be a number from 1 to 65535\n");
+        return 2;
+    }
     signal(SIGPIPE, SIG_IGN);  // a client that goes away mid-answer ends that connection, not the server
     char *in = malloc(request_capacity), *status = malloc(status_capacity);
     if (!in || !status) {
@@ -73,7 +79,7 @@ int main(int argc, char **argv) {
                              "\"media_types\":[\"application/stix+json;version=2.1\"]}";
     int listener = socket(AF_INET, SOCK_STREAM, 0), on = 1;
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[1])),
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 16) != 0) {
         perror("null_server");

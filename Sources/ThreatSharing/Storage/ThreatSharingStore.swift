@@ -565,7 +565,7 @@ public struct ThreatSharingStore: Sendable {
             let rows = try await conn.query(
                 """
                 SELECT s.requester, s.status, s.request_us, s.total_count, s.success_count, s.failure_count, s.pending_count,
-                    p.part, (SELECT COUNT(*) FROM taxii_status_details d WHERE d.status_id = s.id) AS legacy
+                    p.part, CASE WHEN EXISTS (SELECT 1 FROM taxii_status_details d WHERE d.status_id = s.id) THEN 1 ELSE 0 END AS legacy
                 FROM taxii_status s LEFT JOIN taxii_status_parts p ON p.status_id = s.id
                 WHERE s.id = $1 AND s.api_root = $2 ORDER BY p.part
                 """, [.text(id), .text(apiRoot)])
