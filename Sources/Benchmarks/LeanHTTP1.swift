@@ -206,12 +206,15 @@ final class LeanHTTP1Pool: Sendable {
     /// (and a remote endpoint never sees a burst of hundreds of SYNs).
     let maxConnecting: Int
 
+    /// A request waiting for a connection, with its own deadline.
+    private typealias Waiter = (promise: EventLoopPromise<any Channel>, deadline: NIODeadline)
+
     private struct State {
         var idle: [any Channel] = []
         var open = 0
         var connecting = 0
         /// Requests waiting for a connection, first come first served, each with its own deadline.
-        var waiters: [(promise: EventLoopPromise<any Channel>, deadline: NIODeadline)] = []
+        var waiters: [Waiter] = []
         var all: [ObjectIdentifier: any Channel] = [:]
         var shutDown = false
     }
@@ -383,8 +386,8 @@ final class LeanHTTP1Pool: Sendable {
     /// and `maxConnecting` in flight); each connection goes to the request it was started for, and
     /// the connect is bounded by that request's deadline.
     private func startWaitingConnects() {
-        let starting = state.withLock { state -> [(promise: EventLoopPromise<any Channel>, deadline: NIODeadline)] in
-            var starting: [(promise: EventLoopPromise<any Channel>, deadline: NIODeadline)] = []
+        let starting = state.withLock { state -> [Waiter] in
+            var starting: [Waiter] = []
             while !state.shutDown, !state.waiters.isEmpty, state.open < maxConnections, state.connecting < maxConnecting {
                 state.open += 1
                 state.connecting += 1

@@ -211,7 +211,7 @@ struct TAXIIController {
         do { body = try StixIngest.readBody(data) } catch { throw TAXIIRequestError.invalidBody(error) }
         let status = try await store.add(body.objects, to: collection, requester: context.actor, actor: context.actor,
                                          at: services.clock.now())
-        return respond(statusResource(status), status: .accepted)
+        return statusResponse(status, code: .accepted)
     }
 
     @Sendable func deleteObject(_ request: Request, context: AppContext) async throws -> Response {
@@ -266,23 +266,73 @@ struct TAXIIController {
 
     // MARK: Status
 
-    /// One status detail as the status resource lists it.
-    static func detailValue(_ d: TAXIIStatus.Detail) -> JSONValue {
-        var o: [String: JSONValue] = ["id": .string(d.objectId), "version": .string(d.version)]
-        if let message = d.message { o["message"] = .string(message) }
-        return .object(o)
+    /// The status resource's members other than its lists of details, and how it is written: in
+    /// StixJSONWriter's sorted member order, in three pieces around the failures and the successes,
+    /// so a fresh status is written at once and a stored one a part at a time with the same bytes.
+    struct StatusLayout {
+        var id, status: String
+        var requestTimestamp: StixTimestamp
+        var totalCount, successCount, failureCount, pendingCount: Int
+        var pendings: [TAXIIStatus.Detail] = []
+
+        /// `{"failure_count":N,"failures":[`
+        func opening(into out: inout [UInt8]) {
+            out += Array(#"{"failure_count":"#.utf8)
+            StixJSONWriter.write(.int(failureCount), into: &out)
+            out += Array(#","failures":["#.utf8)
+        }
+
+        /// `],"id":…` up to `"successes":[`
+        func middle(into out: inout [UInt8]) {
+            out += Array(#"],"id":"#.utf8)
+            StixJSONWriter.writeString(id, into: &out)
+            out += Array(#","pending_count":"#.utf8)
+            StixJSONWriter.write(.int(pendingCount), into: &out)
+            out += Array(#","pendings":["#.utf8)
+            var first = true
+            Self.append(pendings, first: &first, into: &out)
+            out += Array(#"],"request_timestamp":"#.utf8)
+            StixJSONWriter.writeString(requestTimestamp.format(.microsecond), into: &out)
+            out += Array(#","status":"#.utf8)
+            StixJSONWriter.writeString(status, into: &out)
+            out += Array(#","success_count":"#.utf8)
+            StixJSONWriter.write(.int(successCount), into: &out)
+            out += Array(#","successes":["#.utf8)
+        }
+
+        /// `],"total_count":N}`
+        func closing(into out: inout [UInt8]) {
+            out += Array(#"],"total_count":"#.utf8)
+            StixJSONWriter.write(.int(totalCount), into: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+
+        /// Details as list members, a comma before each but the list's first.
+        static func append(_ details: [TAXIIStatus.Detail], first: inout Bool, into out: inout [UInt8]) {
+            for d in details {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                var o: [String: JSONValue] = ["id": .string(d.objectId), "version": .string(d.version)]
+                if let message = d.message { o["message"] = .string(message) }
+                StixJSONWriter.write(.object(o), into: &out)
+            }
+        }
     }
 
-    func statusResource(_ status: TAXIIStatus) -> JSONValue {
-        func details(_ list: [TAXIIStatus.Detail]) -> JSONValue { .array(list.map(Self.detailValue)) }
-        return [
-            "id": .string(status.id), "status": .string(status.status),
-            "request_timestamp": .string(status.requestTimestamp.format(.microsecond)),
-            "total_count": .int(status.totalCount),
-            "success_count": .int(status.successCount), "successes": details(status.successes),
-            "failure_count": .int(status.failures.count), "failures": details(status.failures),
-            "pending_count": .int(status.pendingCount), "pendings": details(status.pendings),
-        ]
+    /// A status resource held in memory (a POST's, or one stored before migration 310).
+    func statusResponse(_ status: TAXIIStatus, code: HTTPResponse.Status = .ok) -> Response {
+        let layout = StatusLayout(id: status.id, status: status.status, requestTimestamp: status.requestTimestamp,
+                                  totalCount: status.totalCount, successCount: status.successCount,
+                                  failureCount: status.failures.count, pendingCount: status.pendingCount, pendings: status.pendings)
+        var out: [UInt8] = []
+        var first = true
+        layout.opening(into: &out)
+        StatusLayout.append(status.failures, first: &first, into: &out)
+        layout.middle(into: &out)
+        first = true
+        StatusLayout.append(status.successes, first: &first, into: &out)
+        layout.closing(into: &out)
+        return respond(bytes: Data(out), type: .taxii, status: code)
     }
 
     @Sendable func status(_ request: Request, context: AppContext) async throws -> Response {
@@ -294,53 +344,34 @@ struct TAXIIController {
             return streamedStatus(summary)
         }
         guard let status = try await store.status(id: id, apiRoot: root.name, for: reader) else { throw TAXIIFailure.notFound("status") }
-        return respond(statusResource(status))
+        return statusResponse(status)
     }
 
-    /// A stored status resource written out a part at a time: the same bytes `statusResource` gives
-    /// (members in StixJSONWriter's sorted order), but a million-object import's status is never
-    /// held whole in memory (it took about 800 MB to build at a million). A failure to read a part
-    /// after the head went out ends the response short, which the client sees as a broken body.
+    /// A stored status resource written out a part at a time, with the bytes `statusResponse`
+    /// writes, but a million-object import's status is never held whole in memory (it took about
+    /// 800 MB to build at a million). A failure to read a part after the head went out ends the
+    /// response short, which the client sees as a broken body.
     func streamedStatus(_ summary: TAXIIStatusSummary) -> Response {
         let store = self.store
+        let layout = StatusLayout(id: summary.id, status: summary.status, requestTimestamp: summary.requestTimestamp,
+                                  totalCount: summary.totalCount, successCount: summary.successCount,
+                                  failureCount: summary.failureCount, pendingCount: summary.pendingCount)
         let body = ResponseBody { writer in
             var out: [UInt8] = []
             out.reserveCapacity(1 << 17)
+            layout.opening(into: &out)
             for failures in [true, false] {
-                if failures {
-                    out += Array(#"{"failure_count":"#.utf8)
-                    StixJSONWriter.write(.int(summary.failureCount), into: &out)
-                    out += Array(#","failures":["#.utf8)
-                } else {
-                    out += Array(#","id":"#.utf8)
-                    StixJSONWriter.writeString(summary.id, into: &out)
-                    out += Array(#","pending_count":"#.utf8)
-                    StixJSONWriter.write(.int(summary.pendingCount), into: &out)
-                    out += Array(#","pendings":[],"request_timestamp":"#.utf8)
-                    StixJSONWriter.writeString(summary.requestTimestamp.format(.microsecond), into: &out)
-                    out += Array(#","status":"#.utf8)
-                    StixJSONWriter.writeString(summary.status, into: &out)
-                    out += Array(#","success_count":"#.utf8)
-                    StixJSONWriter.write(.int(summary.successCount), into: &out)
-                    out += Array(#","successes":["#.utf8)
-                }
+                if !failures { layout.middle(into: &out) }
                 var first = true
                 for part in summary.parts {
-                    for detail in try await store.statusPart(id: summary.id, part: part, failures: failures) {
-                        if !first { out.append(UInt8(ascii: ",")) }
-                        first = false
-                        StixJSONWriter.write(Self.detailValue(detail), into: &out)
-                    }
+                    StatusLayout.append(try await store.statusPart(id: summary.id, part: part, failures: failures), first: &first, into: &out)
                     if out.count >= 1 << 16 {
                         try await writer.write(ByteBuffer(bytes: out))
                         out.removeAll(keepingCapacity: true)
                     }
                 }
-                out.append(UInt8(ascii: "]"))
             }
-            out += Array(#","total_count":"#.utf8)
-            StixJSONWriter.write(.int(summary.totalCount), into: &out)
-            out.append(UInt8(ascii: "}"))
+            layout.closing(into: &out)
             try await writer.write(ByteBuffer(bytes: out))
             try await writer.finish(nil)
         }
